@@ -1,0 +1,157 @@
+package dev.latchkey.authz.admin;
+
+import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.account.AccountService.Account;
+import dev.latchkey.authz.account.AccountService.Team;
+import dev.latchkey.authz.client.AppRegistration;
+import dev.latchkey.authz.client.AppService;
+import dev.latchkey.authz.client.AppView;
+import dev.latchkey.authz.client.CreatedApp;
+import dev.latchkey.authz.keys.SigningKeys;
+import dev.latchkey.authz.registration.RegistrationTokens;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Admin REST API ({@code /admin/v1}, bearer token with scope {@code admin}): teams, users, OAuth apps, initial
+ * access tokens for dynamic registration, signing-key rotation. Errors are problem+json ({@link AdminApiErrors}).
+ * Secrets appear in a response body exactly once, when they are created.
+ */
+@RestController
+@RequestMapping(path = "/admin/v1", produces = "application/json")
+public class AdminApiController {
+
+    private final AccountService accounts;
+    private final AppService apps;
+    private final RegistrationTokens registrationTokens;
+    private final SigningKeys signingKeys;
+
+    public AdminApiController(AccountService accounts, AppService apps, RegistrationTokens registrationTokens, SigningKeys signingKeys) {
+        this.accounts = accounts;
+        this.apps = apps;
+        this.registrationTokens = registrationTokens;
+        this.signingKeys = signingKeys;
+    }
+
+    public record NewTeam(String name) {}
+
+    public record NewUser(UUID teamId, String username, String password, List<String> roles, String displayName, String email) {
+        @Override
+        public String toString() {
+            return "NewUser[teamId=" + teamId + ", username=" + username + ", password=[redacted]]";
+        }
+    }
+
+    public record NewRegistrationToken(UUID teamId, String description, Integer maxUses, Long expiresInSeconds) {}
+
+    @PostMapping("/teams")
+    ResponseEntity<Team> createTeam(@RequestBody NewTeam body) {
+        Team team = accounts.createTeam(body.name());
+        return ResponseEntity.created(URI.create("/admin/v1/teams/" + team.id())).body(team);
+    }
+
+    @GetMapping("/teams")
+    List<Team> teams() {
+        return accounts.teams();
+    }
+
+    @PostMapping("/users")
+    ResponseEntity<Account> createUser(@RequestBody NewUser body) {
+        Account user = accounts.createUser(body.teamId(), body.username(), body.password(),
+                body.roles() == null ? List.of("user") : body.roles(), body.displayName(), body.email());
+        return ResponseEntity.created(URI.create("/admin/v1/users/" + user.id())).body(user);
+    }
+
+    @GetMapping("/users")
+    List<Account> users(@RequestParam(required = false) UUID teamId) {
+        return accounts.users(teamId);
+    }
+
+    @PostMapping("/apps")
+    ResponseEntity<CreatedApp> createApp(@RequestBody AppRegistration body) {
+        requireTeam(body.teamId());
+        CreatedApp created = apps.create(body, "admin");
+        return ResponseEntity.created(URI.create("/admin/v1/apps/" + created.app().id())).body(created);
+    }
+
+    @GetMapping("/apps")
+    List<AppView> apps(@RequestParam(required = false) UUID teamId) {
+        return apps.list(teamId);
+    }
+
+    @GetMapping("/apps/{id}")
+    AppView app(@PathVariable UUID id) {
+        return apps.find(id).orElseThrow(() -> new NotFoundException("app"));
+    }
+
+    @PutMapping("/apps/{id}")
+    AppView updateApp(@PathVariable UUID id, @RequestBody AppRegistration body) {
+        requireTeam(body.teamId());
+        return apps.update(id, body).orElseThrow(() -> new NotFoundException("app"));
+    }
+
+    @PostMapping("/apps/{id}/secret")
+    CreatedApp rotateSecret(@PathVariable UUID id) {
+        return apps.rotateSecret(id).orElseThrow(() -> new NotFoundException("app"));
+    }
+
+    @PostMapping("/apps/{id}/publish")
+    Map<String, Object> publish(@PathVariable UUID id) {
+        if (!apps.setPublished(id, true)) {
+            throw new NotFoundException("app");
+        }
+        return Map.of("id", id, "published", true);
+    }
+
+    @DeleteMapping("/apps/{id}")
+    ResponseEntity<Void> deleteApp(@PathVariable UUID id) {
+        if (!apps.delete(id)) {
+            throw new NotFoundException("app");
+        }
+        return ResponseEntity.noContent().build();
+    }
+
+    @PostMapping("/registration-tokens")
+    ResponseEntity<RegistrationTokens.Issued> createRegistrationToken(@RequestBody NewRegistrationToken body) {
+        requireTeam(body.teamId());
+        RegistrationTokens.Issued issued = registrationTokens.issue(body.teamId(), body.description(),
+                body.maxUses() == null ? 1 : body.maxUses(),
+                body.expiresInSeconds() == null ? 86_400 : body.expiresInSeconds());
+        return ResponseEntity.status(201).body(issued);
+    }
+
+    @PostMapping("/signing-keys/rotate")
+    Map<String, String> rotateSigningKey() {
+        return Map.of("kid", signingKeys.rotate());
+    }
+
+    @GetMapping("/signing-keys")
+    Map<String, Object> signingKeys() {
+        return signingKeys.keys().toPublicJWKSet().toJSONObject();
+    }
+
+    private void requireTeam(UUID teamId) {
+        if (teamId != null && !accounts.teamExists(teamId)) {
+            throw new IllegalArgumentException("teamId does not name a team");
+        }
+    }
+
+    /** A named resource does not exist. */
+    public static final class NotFoundException extends RuntimeException {
+        public NotFoundException(String what) {
+            super(what + " not found");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.latchkey.authz.admin;
+
+import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.client.InvalidAppException;
+import java.net.URI;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+
+/** RFC 9457 problem+json for every admin API failure; messages name the field, never echo secrets. */
+@RestControllerAdvice(assignableTypes = AdminApiController.class)
+public class AdminApiErrors {
+
+    @ExceptionHandler(InvalidAppException.class)
+    ProblemDetail invalidApp(InvalidAppException e) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid app", e.getMessage());
+        problem.setProperty("field", e.field());
+        return problem;
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ProblemDetail invalid(IllegalArgumentException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
+    }
+
+    @ExceptionHandler({HttpMessageNotReadableException.class, MethodArgumentTypeMismatchException.class})
+    ProblemDetail unreadable(Exception e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", "The request body or a parameter is malformed.");
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ProblemDetail mediaType(Exception e) {
+        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send application/json.");
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ProblemDetail method(Exception e) {
+        return problem(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", "This resource does not support that method.");
+    }
+
+    @ExceptionHandler(AdminApiController.NotFoundException.class)
+    ProblemDetail notFound(AdminApiController.NotFoundException e) {
+        return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(AccountService.DuplicateException.class)
+    ProblemDetail duplicate(AccountService.DuplicateException e) {
+        return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage());
+    }
+
+    static ProblemDetail problem(HttpStatus status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        problem.setType(URI.create("about:blank"));
+        return problem;
+    }
+}

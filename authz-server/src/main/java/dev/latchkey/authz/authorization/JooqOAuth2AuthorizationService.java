@@ -1,0 +1,334 @@
+package dev.latchkey.authz.authorization;
+
+import static dev.latchkey.db.Tables.OAUTH_APPS;
+import static dev.latchkey.db.Tables.OAUTH_GRANTS;
+import static dev.latchkey.db.Tables.OAUTH_TOKENS;
+import static dev.latchkey.db.Tables.USERS;
+
+import dev.latchkey.authz.client.JooqRegisteredClientRepository;
+import dev.latchkey.authz.hashing.TokenHasher;
+import dev.latchkey.db.tables.OauthTokens;
+import dev.latchkey.db.tables.records.OauthGrantsRecord;
+import dev.latchkey.db.tables.records.OauthTokensRecord;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.Result;
+import org.jooq.impl.DSL;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.OAuth2AccessToken;
+import org.springframework.security.oauth2.core.OAuth2RefreshToken;
+import org.springframework.security.oauth2.core.OAuth2Token;
+import org.springframework.security.oauth2.core.endpoint.OAuth2ParameterNames;
+import org.springframework.security.oauth2.core.oidc.OidcIdToken;
+import org.springframework.security.oauth2.core.oidc.endpoint.OidcParameterNames;
+import org.springframework.security.oauth2.server.authorization.OAuth2Authorization;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationCode;
+import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationService;
+import org.springframework.security.oauth2.server.authorization.OAuth2TokenType;
+import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
+
+/**
+ * Spring Authorization Server's authorization store on PostgreSQL, keeping hashes only.
+ *
+ * <p>A grant row ({@code oauth_grants}) is one {@link OAuth2Authorization}; each issued code or token is a row in
+ * {@code oauth_tokens} holding the keyed hash of its value, found through one unique index. A loaded authorization
+ * carries the presented value for the token it was found by, and an opaque placeholder (the stored hash) for the
+ * others, which no endpoint accepts as a token. Presenting a rotated-away refresh token revokes its whole grant
+ * (RFC 9700 §4.14.2).
+ */
+public final class JooqOAuth2AuthorizationService implements OAuth2AuthorizationService {
+
+    private static final OAuth2TokenType STATE = new OAuth2TokenType(OAuth2ParameterNames.STATE);
+    /** Placeholders start with a character no issued value contains. */
+    private static final String PLACEHOLDER = "#";
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    private final DSLContext dsl;
+    private final TokenHasher hasher;
+    private final AttributeCodec codec = new AttributeCodec();
+
+    public JooqOAuth2AuthorizationService(DSLContext dsl, TokenHasher hasher) {
+        this.dsl = dsl;
+        this.hasher = hasher;
+    }
+
+    @Override
+    public void save(OAuth2Authorization authorization) {
+        Map<String, Object> attributes = new LinkedHashMap<>(authorization.getAttributes());
+        Object state = attributes.remove(OAuth2ParameterNames.STATE);
+        byte[] stateHash = state instanceof String value ? hashOf(value) : null;
+        String attributesJson = codec.write(attributes);
+        List<OauthTokensRecord> tokens = tokenRows(authorization);
+        boolean userGrant = AuthorizationGrantType.AUTHORIZATION_CODE.equals(authorization.getAuthorizationGrantType());
+
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            boolean inserted = db.insertInto(OAUTH_GRANTS)
+                    .set(OAUTH_GRANTS.ID, authorization.getId())
+                    .set(OAUTH_GRANTS.APP_ID, UUID.fromString(authorization.getRegisteredClientId()))
+                    .set(OAUTH_GRANTS.PRINCIPAL_NAME, authorization.getPrincipalName())
+                    .set(OAUTH_GRANTS.USER_ID, userGrant
+                            ? DSL.select(USERS.ID).from(USERS).where(USERS.USERNAME.eq(authorization.getPrincipalName()))
+                            : DSL.select(DSL.inline((UUID) null)))
+                    .set(OAUTH_GRANTS.GRANT_TYPE, authorization.getAuthorizationGrantType().getValue())
+                    .set(OAUTH_GRANTS.SCOPES, authorization.getAuthorizedScopes().toArray(String[]::new))
+                    .set(OAUTH_GRANTS.ATTRIBUTES, JSONB.valueOf(attributesJson))
+                    .set(OAUTH_GRANTS.STATE_HASH, stateHash)
+                    .onConflict(OAUTH_GRANTS.ID).doUpdate()
+                    .set(OAUTH_GRANTS.SCOPES, DSL.excluded(OAUTH_GRANTS.SCOPES))
+                    .set(OAUTH_GRANTS.ATTRIBUTES, DSL.excluded(OAUTH_GRANTS.ATTRIBUTES))
+                    .set(OAUTH_GRANTS.STATE_HASH, DSL.excluded(OAUTH_GRANTS.STATE_HASH))
+                    .returningResult(DSL.field("xmax = 0", Boolean.class))
+                    .fetchSingle().value1();
+            if (!tokens.isEmpty()) {
+                var insert = db.insertInto(OAUTH_TOKENS, OAUTH_TOKENS.GRANT_ID, OAUTH_TOKENS.KIND, OAUTH_TOKENS.TOKEN_HASH,
+                        OAUTH_TOKENS.SCOPES, OAUTH_TOKENS.METADATA, OAUTH_TOKENS.ISSUED_AT, OAUTH_TOKENS.EXPIRES_AT,
+                        OAUTH_TOKENS.INVALIDATED_AT);
+                for (OauthTokensRecord t : tokens) {
+                    insert = insert.values(authorization.getId(), t.getKind(), t.getTokenHash(), t.getScopes(),
+                            t.getMetadata(), t.getIssuedAt(), t.getExpiresAt(), t.getInvalidatedAt());
+                }
+                insert.onConflict(OAUTH_TOKENS.TOKEN_HASH).doUpdate()
+                        .set(OAUTH_TOKENS.METADATA, DSL.excluded(OAUTH_TOKENS.METADATA))
+                        .set(OAUTH_TOKENS.INVALIDATED_AT,
+                                DSL.coalesce(OAUTH_TOKENS.INVALIDATED_AT, DSL.excluded(OAUTH_TOKENS.INVALIDATED_AT)))
+                        .where(OAUTH_TOKENS.GRANT_ID.eq(DSL.excluded(OAUTH_TOKENS.GRANT_ID)))
+                        .execute();
+            }
+            if (!inserted) {
+                // Tokens the authorization no longer holds were superseded (rotation) and stop working now.
+                db.update(OAUTH_TOKENS)
+                        .set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
+                        .where(OAUTH_TOKENS.GRANT_ID.eq(authorization.getId()))
+                        .and(OAUTH_TOKENS.INVALIDATED_AT.isNull())
+                        .and(OAUTH_TOKENS.TOKEN_HASH.notIn(tokens.stream().map(OauthTokensRecord::getTokenHash).toList()))
+                        .execute();
+            }
+        });
+    }
+
+    @Override
+    public void remove(OAuth2Authorization authorization) {
+        dsl.deleteFrom(OAUTH_GRANTS).where(OAUTH_GRANTS.ID.eq(authorization.getId())).execute();
+    }
+
+    @Override
+    public OAuth2Authorization findById(String id) {
+        if (id == null || id.length() > 200) {
+            return null;
+        }
+        OauthTokens t = OAUTH_TOKENS.as("t");
+        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
+                .from(OAUTH_GRANTS)
+                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
+                .leftJoin(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.INVALIDATED_AT.isNull()))
+                .where(OAUTH_GRANTS.ID.eq(id))
+                .fetch();
+        return rows.isEmpty() ? null : toAuthorization(rows, t, null, null, null, false);
+    }
+
+    @Override
+    public OAuth2Authorization findByToken(String token, OAuth2TokenType tokenType) {
+        if (token == null || token.isEmpty() || token.length() > 8192) {
+            return null;
+        }
+        if (STATE.equals(tokenType)) {
+            return findByState(token);
+        }
+        byte[] hash = hasher.hashToken(token);
+        OauthTokens m = OAUTH_TOKENS.as("m");
+        OauthTokens t = OAUTH_TOKENS.as("t");
+        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
+                .from(m)
+                .join(OAUTH_GRANTS).on(OAUTH_GRANTS.ID.eq(m.GRANT_ID))
+                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
+                .join(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.ID.eq(m.ID).or(t.INVALIDATED_AT.isNull())))
+                .where(m.TOKEN_HASH.eq(hash))
+                .fetch();
+        if (rows.isEmpty()) {
+            return tokenType == null ? findByState(token) : null;
+        }
+        OauthTokensRecord matched = rows.stream().map(r -> r.into(t))
+                .filter(r -> TokenHasher.equal(r.getTokenHash(), hash)).findFirst().orElseThrow();
+        if (tokenType != null && !tokenType.getValue().equals(typeOf(matched.getKind()).getValue())) {
+            return null;
+        }
+        OauthGrantsRecord grant = rows.get(0).into(OAUTH_GRANTS);
+        if (OAuth2TokenType.REFRESH_TOKEN.equals(tokenType) && matched.getInvalidatedAt() != null
+                && grant.getRevokedAt() == null) {
+            revokeGrant(grant.getId(), "refresh_token_reuse");
+            return toAuthorization(rows, t, matched, token, null, true);
+        }
+        return toAuthorization(rows, t, matched, token, null, false);
+    }
+
+    /** Revokes one grant and every token in it. */
+    public void revokeGrant(String grantId, String reason) {
+        dsl.transaction(tx -> {
+            DSLContext db = tx.dsl();
+            db.update(OAUTH_GRANTS).set(OAUTH_GRANTS.REVOKED_AT, OffsetDateTime.now())
+                    .set(OAUTH_GRANTS.REVOKED_REASON, reason)
+                    .where(OAUTH_GRANTS.ID.eq(grantId)).and(OAUTH_GRANTS.REVOKED_AT.isNull()).execute();
+            db.update(OAUTH_TOKENS).set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
+                    .where(OAUTH_TOKENS.GRANT_ID.eq(grantId)).and(OAUTH_TOKENS.INVALIDATED_AT.isNull()).execute();
+        });
+    }
+
+    /** Revokes every grant a user gave an app (consent withdrawn): all their tokens stop working at once. */
+    public int revokeGrants(UUID appId, UUID userId, String reason) {
+        return dsl.transactionResult(tx -> {
+            DSLContext db = tx.dsl();
+            List<String> ids = db.update(OAUTH_GRANTS).set(OAUTH_GRANTS.REVOKED_AT, OffsetDateTime.now())
+                    .set(OAUTH_GRANTS.REVOKED_REASON, reason)
+                    .where(OAUTH_GRANTS.APP_ID.eq(appId)).and(OAUTH_GRANTS.USER_ID.eq(userId))
+                    .and(OAUTH_GRANTS.REVOKED_AT.isNull())
+                    .returning(OAUTH_GRANTS.ID).fetch(OAUTH_GRANTS.ID);
+            db.update(OAUTH_TOKENS).set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
+                    .where(OAUTH_TOKENS.GRANT_ID.in(ids)).and(OAUTH_TOKENS.INVALIDATED_AT.isNull()).execute();
+            return ids.size();
+        });
+    }
+
+    private OAuth2Authorization findByState(String state) {
+        OauthTokens t = OAUTH_TOKENS.as("t");
+        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
+                .from(OAUTH_GRANTS)
+                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
+                .leftJoin(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.INVALIDATED_AT.isNull()))
+                .where(OAUTH_GRANTS.STATE_HASH.eq(hasher.hashToken(state)))
+                .fetch();
+        return rows.isEmpty() ? null : toAuthorization(rows, t, null, null, state, false);
+    }
+
+    private OAuth2Authorization toAuthorization(Result<Record> rows, OauthTokens t, OauthTokensRecord matched,
+            String presented, String presentedState, boolean revokedNow) {
+        OauthGrantsRecord grant = rows.get(0).into(OAUTH_GRANTS);
+        RegisteredClient client = JooqRegisteredClientRepository.toRegisteredClient(rows.get(0));
+        Map<String, Object> attributes = codec.read(grant.getAttributes().data());
+        if (grant.getStateHash() != null) {
+            attributes.put(OAuth2ParameterNames.STATE,
+                    presentedState != null ? presentedState : placeholder(grant.getStateHash()));
+        }
+        OAuth2Authorization.Builder builder = OAuth2Authorization.withRegisteredClient(client)
+                .id(grant.getId())
+                .principalName(grant.getPrincipalName())
+                .authorizationGrantType(new AuthorizationGrantType(grant.getGrantType()))
+                .authorizedScopes(new LinkedHashSet<>(Arrays.asList(grant.getScopes())))
+                .attributes(a -> a.putAll(attributes));
+
+        Map<String, OauthTokensRecord> current = new LinkedHashMap<>();
+        for (Record row : rows) {
+            OauthTokensRecord token = row.into(t);
+            if (token.getId() == null) {
+                continue;
+            }
+            boolean isMatched = matched != null && token.getId().equals(matched.getId());
+            current.merge(token.getKind(), token, (a, b) -> preferred(a, b, matched));
+            if (isMatched) {
+                current.put(token.getKind(), token);
+            }
+        }
+        boolean revoked = revokedNow || grant.getRevokedAt() != null;
+        for (OauthTokensRecord row : current.values()) {
+            String value = matched != null && row.getId().equals(matched.getId()) ? presented : placeholder(row.getTokenHash());
+            Map<String, Object> metadata = codec.read(row.getMetadata().data());
+            boolean invalidated = revoked || row.getInvalidatedAt() != null;
+            builder.token(toToken(row, value, metadata), md -> {
+                md.putAll(metadata);
+                md.put(OAuth2Authorization.Token.INVALIDATED_METADATA_NAME, invalidated);
+            });
+        }
+        return builder.build();
+    }
+
+    private static OauthTokensRecord preferred(OauthTokensRecord a, OauthTokensRecord b, OauthTokensRecord matched) {
+        if (matched != null && a.getId().equals(matched.getId())) {
+            return a;
+        }
+        return b.getId() > a.getId() ? b : a;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static OAuth2Token toToken(OauthTokensRecord row, String value, Map<String, Object> metadata) {
+        Instant issued = row.getIssuedAt().toInstant();
+        Instant expires = row.getExpiresAt() == null ? null : row.getExpiresAt().toInstant();
+        return switch (row.getKind()) {
+            case "authorization_code" -> new OAuth2AuthorizationCode(value, issued, expires);
+            case "access_token" -> new OAuth2AccessToken(OAuth2AccessToken.TokenType.BEARER, value, issued, expires,
+                    new LinkedHashSet<>(Arrays.asList(row.getScopes())));
+            case "refresh_token" -> new OAuth2RefreshToken(value, issued, expires);
+            case "id_token" -> new OidcIdToken(value, issued, expires,
+                    (Map<String, Object>) metadata.get(OAuth2Authorization.Token.CLAIMS_METADATA_NAME));
+            default -> throw new IllegalStateException("unknown token kind " + row.getKind());
+        };
+    }
+
+    private List<OauthTokensRecord> tokenRows(OAuth2Authorization authorization) {
+        List<OauthTokensRecord> rows = new ArrayList<>();
+        addRow(rows, authorization.getToken(OAuth2AuthorizationCode.class), "authorization_code");
+        addRow(rows, authorization.getToken(OAuth2AccessToken.class), "access_token");
+        addRow(rows, authorization.getToken(OAuth2RefreshToken.class), "refresh_token");
+        addRow(rows, authorization.getToken(OidcIdToken.class), "id_token");
+        return rows;
+    }
+
+    private void addRow(List<OauthTokensRecord> rows, OAuth2Authorization.Token<? extends OAuth2Token> token, String kind) {
+        if (token == null) {
+            return;
+        }
+        OAuth2Token value = token.getToken();
+        Map<String, Object> metadata = new LinkedHashMap<>(token.getMetadata());
+        metadata.remove(OAuth2Authorization.Token.INVALIDATED_METADATA_NAME);
+        OauthTokensRecord row = new OauthTokensRecord();
+        row.setKind(kind);
+        row.setTokenHash(hashOf(value.getTokenValue()));
+        row.setScopes(value instanceof OAuth2AccessToken access ? access.getScopes().toArray(String[]::new) : new String[0]);
+        row.setMetadata(JSONB.valueOf(codec.write(metadata)));
+        row.setIssuedAt(toOffset(value.getIssuedAt() == null ? Instant.now() : value.getIssuedAt()));
+        row.setExpiresAt(value.getExpiresAt() == null ? null : toOffset(value.getExpiresAt()));
+        row.setInvalidatedAt(token.isInvalidated() ? OffsetDateTime.now() : null);
+        rows.add(row);
+    }
+
+    private static OAuth2TokenType typeOf(String kind) {
+        return switch (kind) {
+            case "authorization_code" -> new OAuth2TokenType(OAuth2ParameterNames.CODE);
+            case "access_token" -> OAuth2TokenType.ACCESS_TOKEN;
+            case "refresh_token" -> OAuth2TokenType.REFRESH_TOKEN;
+            case "id_token" -> new OAuth2TokenType(OidcParameterNames.ID_TOKEN);
+            default -> throw new IllegalStateException("unknown token kind " + kind);
+        };
+    }
+
+    /**
+     * Hash for storing a value the authorization holds: a placeholder stands for a stored hash. Never used for values
+     * presented by callers, which are always hashed, so a hash taken from a database dump is not a usable token.
+     */
+    private byte[] hashOf(String value) {
+        if (value.startsWith(PLACEHOLDER)) {
+            return B64D.decode(value.substring(PLACEHOLDER.length()));
+        }
+        return hasher.hashToken(value);
+    }
+
+    private static String placeholder(byte[] hash) {
+        return PLACEHOLDER + B64.encodeToString(hash);
+    }
+
+    private static OffsetDateTime toOffset(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.latchkey.authz.web;
+
+import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
+import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
+import dev.latchkey.authz.client.JooqRegisteredClientRepository;
+import dev.latchkey.authz.hashing.VerifiedSecretCache;
+import dev.latchkey.authz.token.PrefixedTokenGenerator;
+import java.util.List;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.server.authorization.authentication.ClientSecretAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationConsentAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
+
+/**
+ * Filter chains for the OAuth endpoints and Latchkey's bearer-token APIs. The page chain (login, consent,
+ * connected apps) lives in consent-ui.
+ */
+@Configuration(proxyBeanMethods = false)
+public class AuthzSecurityConfiguration {
+
+    public static final String CONSENT_PAGE = "/oauth2/consent";
+    public static final String LOGIN_PAGE = "/login";
+
+    @Bean
+    LocalTokenIntrospector localTokenIntrospector(JooqOAuth2AuthorizationService authorizations) {
+        return new LocalTokenIntrospector(authorizations);
+    }
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain authorizationServerFilterChain(HttpSecurity http,
+            JooqRegisteredClientRepository clients,
+            JooqOAuth2AuthorizationService authorizations,
+            JooqOAuth2AuthorizationConsentService consents,
+            OAuth2TokenGenerator<?> tokenGenerator,
+            PrefixedTokenGenerator prefixed,
+            VerifiedSecretCache clientSecretEncoder,
+            LocalTokenIntrospector introspector) throws Exception {
+        var responses = new IssuerAuthorizationResponseHandler();
+        var codes = prefixed.authorizationCodes();
+        http.oauth2AuthorizationServer(server -> {
+            http.securityMatcher(server.getEndpointsMatcher());
+            server.registeredClientRepository(clients)
+                    .authorizationService(authorizations)
+                    .authorizationConsentService(consents)
+                    .tokenGenerator(tokenGenerator)
+                    .clientAuthentication(client -> client.authenticationProviders(providers -> providers.forEach(p -> {
+                        if (p instanceof ClientSecretAuthenticationProvider secrets) {
+                            secrets.setPasswordEncoder(clientSecretEncoder);
+                        }
+                    })))
+                    .authorizationEndpoint(endpoint -> endpoint
+                            .consentPage(CONSENT_PAGE)
+                            .authorizationResponseHandler(responses)
+                            .errorResponseHandler(responses)
+                            .authenticationProviders(providers -> providers.forEach(p -> {
+                                if (p instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider request) {
+                                    request.setAuthorizationCodeGenerator(codes);
+                                }
+                                if (p instanceof OAuth2AuthorizationConsentAuthenticationProvider consent) {
+                                    consent.setAuthorizationCodeGenerator(codes);
+                                }
+                            })))
+                    .authorizationServerMetadataEndpoint(metadata -> metadata.authorizationServerMetadataCustomizer(
+                            claims -> claims.claim("authorization_response_iss_parameter_supported", true)
+                                    .claim("registration_endpoint", issuer(claims.build().getIssuer().toString()) + "/connect/register")
+                                    .grantTypes(types -> types.retainAll(List.of("authorization_code", "refresh_token", "client_credentials")))))
+                    .oidc(oidc -> oidc.providerConfigurationEndpoint(provider -> provider.providerConfigurationCustomizer(
+                            claims -> claims.claim("authorization_response_iss_parameter_supported", true)
+                                    .claim("registration_endpoint", issuer(claims.build().getIssuer().toString()) + "/connect/register")
+                                    .grantTypes(types -> types.retainAll(List.of("authorization_code", "refresh_token", "client_credentials"))))));
+        });
+        http.authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
+                .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
+                        new LoginUrlAuthenticationEntryPoint(LOGIN_PAGE), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
+                .oauth2ResourceServer(resourceServer -> resourceServer.opaqueToken(token -> token.introspector(introspector)));
+        return http.build();
+    }
+
+    /**
+     * RFC 7591/7592 registration: its bearer tokens are initial and registration access tokens, not access tokens,
+     * so the endpoint authenticates them itself.
+     */
+    @Bean
+    @Order(2)
+    SecurityFilterChain registrationFilterChain(HttpSecurity http) throws Exception {
+        http.securityMatcher("/connect/register", "/connect/register/**")
+                .authorizeHttpRequests(authorize -> authorize.anyRequest().permitAll())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable())
+                .requestCache(cache -> cache.disable());
+        return http.build();
+    }
+
+    @Bean
+    @Order(3)
+    SecurityFilterChain apiFilterChain(HttpSecurity http, LocalTokenIntrospector introspector) throws Exception {
+        var problems = new ProblemJsonAuthenticationHandlers();
+        http.securityMatcher("/admin/v1/**")
+                .authorizeHttpRequests(authorize -> authorize
+                        .requestMatchers("/admin/v1/**").hasAuthority("SCOPE_admin")
+                        .anyRequest().denyAll())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable())
+                .requestCache(cache -> cache.disable())
+                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .oauth2ResourceServer(resourceServer -> resourceServer
+                        .authenticationEntryPoint(problems)
+                        .accessDeniedHandler(problems)
+                        .opaqueToken(token -> token.introspector(introspector)));
+        return http.build();
+    }
+
+    private static String issuer(String issuer) {
+        return issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer;
+    }
+}

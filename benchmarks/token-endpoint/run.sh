@@ -1,0 +1,449 @@
+#!/usr/bin/env bash
+# Token endpoint benchmark: Latchkey vs Keycloak, side by side on this machine.
+#
+# For each server in turn (never both at once): start it on 127.0.0.1, check
+# one grant by hand, then with the same wrk settings
+#   1. client_credentials grants  (warm-up, then measured run)
+#   2. token introspection        (warm-up, then measured run)
+# stop it, and go on to the next.  Prints a comparison table and writes
+# results.md next to this script.
+#
+# Usage: benchmarks/token-endpoint/run.sh [keycloak|latchkey|both]   (default: both)
+#
+# Environment (all optional):
+#   WRK_THREADS=2 WRK_CONNECTIONS=16 WRK_DURATION=30s WARMUP_DURATION=10s
+#   WRK_EXTRA_ARGS=""                 extra wrk arguments (e.g. --timeout 5s)
+#   KEYCLOAK_PORT=18180
+#   KC_HEAP=""                        Keycloak heap flags (JAVA_OPTS_KC_HEAP); empty = kc.sh default
+#                                     (-Xms64m -Xmx512m)
+#   LATCHKEY_JAR=<repo>/launcher/target/latchkey.jar
+#   LATCHKEY_PORT=18081 LATCHKEY_MGMT_PORT=18082
+#   LATCHKEY_JAVA_OPTS="-Xms1g -Xmx1g"
+#   LATCHKEY_CC_BODY="grant_type=client_credentials&scope=admin"
+#   KEYCLOAK_CC_BODY="grant_type=client_credentials"
+#   BENCH_JAVA_HOME                   JDK (21+) that runs both servers; default: JAVA_HOME if 21+,
+#                                     else the one keycloak.sh picks
+#   START_TIMEOUT=300                 seconds to wait for a server to become ready
+#   RESULTS_FILE=<this dir>/results.md
+#   KEEP_WORK=1                       keep the temp dir (logs, wrk output, Latchkey data dir)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+KEYCLOAK_SH="$REPO/tools/keycloak/keycloak.sh"
+REALM_DIR="$HERE/keycloak-realm"
+
+TARGETS="${1:-both}"
+case "$TARGETS" in
+  both) TARGETS="keycloak latchkey" ;;
+  keycloak|latchkey) ;;
+  *) echo "usage: $0 [keycloak|latchkey|both]" >&2; exit 2 ;;
+esac
+
+WRK_THREADS="${WRK_THREADS:-2}"
+WRK_CONNECTIONS="${WRK_CONNECTIONS:-16}"
+WRK_DURATION="${WRK_DURATION:-30s}"
+WARMUP_DURATION="${WARMUP_DURATION:-10s}"
+WRK_EXTRA_ARGS="${WRK_EXTRA_ARGS:-}"
+KEYCLOAK_PORT="${KEYCLOAK_PORT:-18180}"
+LATCHKEY_JAR="${LATCHKEY_JAR:-$REPO/launcher/target/latchkey.jar}"
+LATCHKEY_PORT="${LATCHKEY_PORT:-18081}"
+LATCHKEY_MGMT_PORT="${LATCHKEY_MGMT_PORT:-18082}"
+LATCHKEY_JAVA_OPTS="${LATCHKEY_JAVA_OPTS:--Xms1g -Xmx1g}"
+LATCHKEY_CC_BODY="${LATCHKEY_CC_BODY:-grant_type=client_credentials&scope=admin}"
+KEYCLOAK_CC_BODY="${KEYCLOAK_CC_BODY:-grant_type=client_credentials}"
+START_TIMEOUT="${START_TIMEOUT:-300}"
+RESULTS_FILE="${RESULTS_FILE:-$HERE/results.md}"
+
+# The client both servers know.  Keep in sync with keycloak-realm/bench-realm.json.
+CLIENT_ID="bench-client"
+CLIENT_SECRET="bench-secret-4f1c9a7e2b6d"
+
+KC_BASE="http://127.0.0.1:$KEYCLOAK_PORT/realms/bench/protocol/openid-connect"
+KC_TOKEN_URL="$KC_BASE/token"
+KC_INTROSPECT_URL="$KC_BASE/token/introspect"
+LK_TOKEN_URL="http://127.0.0.1:$LATCHKEY_PORT/oauth2/token"
+LK_INTROSPECT_URL="http://127.0.0.1:$LATCHKEY_PORT/oauth2/introspect"
+LK_READY_URL="http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/health/readiness"
+
+log() { echo "[bench] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# --- prerequisites -----------------------------------------------------------
+
+if ! command -v wrk >/dev/null; then
+  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "wrk not found; installing the Debian package"
+    while pgrep -x apt-get >/dev/null || pgrep -x apt >/dev/null || pgrep -x dpkg >/dev/null; do
+      log "waiting for a running apt/dpkg to finish"; sleep 5
+    done
+    apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
+  fi
+  command -v wrk >/dev/null || die "wrk is required (Debian package 'wrk')"
+fi
+command -v curl >/dev/null || die "curl is required"
+grep -q "\"$CLIENT_SECRET\"" "$REALM_DIR/bench-realm.json" \
+  || die "client secret in run.sh and $REALM_DIR/bench-realm.json differ"
+
+java_major() {
+  "$1" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ {split($2, v, "."); print v[1]; exit}'
+}
+if [[ -z "${BENCH_JAVA_HOME:-}" ]]; then
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]] && (( $(java_major "$JAVA_HOME/bin/java") >= 21 )); then
+    BENCH_JAVA_HOME="$JAVA_HOME"
+  else
+    for cand in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sed 's:/$::' | sort -rV); do
+      if [[ -x "$cand/bin/java" ]] && (( $(java_major "$cand/bin/java") >= 21 )); then
+        BENCH_JAVA_HOME="$cand"; break
+      fi
+    done
+  fi
+fi
+[[ -n "${BENCH_JAVA_HOME:-}" ]] || die "no JDK 21+ found; set BENCH_JAVA_HOME"
+JAVA_BIN="$BENCH_JAVA_HOME/bin/java"
+JAVA_VERSION="$("$JAVA_BIN" -version 2>&1 | sed -n '2p')"
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")"
+KC_STARTED=0
+LK_PID=""
+LK_DATA_DIR=""
+
+stop_latchkey() {
+  [[ -n "$LK_PID" ]] || return 0
+  local i pmf pgpid
+  if kill -0 "$LK_PID" 2>/dev/null; then
+    log "stopping Latchkey (pid $LK_PID)"
+    kill -TERM -- "-$LK_PID" 2>/dev/null || kill -TERM "$LK_PID" 2>/dev/null || true
+    for ((i = 0; i < 60; i++)); do kill -0 "$LK_PID" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$LK_PID" 2>/dev/null; then
+      log "Latchkey still running after 30s, killing"
+      kill -KILL -- "-$LK_PID" 2>/dev/null || kill -KILL "$LK_PID" 2>/dev/null || true
+    fi
+  fi
+  # The embedded PostgreSQL may outlive the JVM: stop the postmaster whose
+  # data directory is inside our LATCHKEY_DATA_DIR (by its own pid file).
+  if [[ -n "$LK_DATA_DIR" && -d "$LK_DATA_DIR" ]]; then
+    while IFS= read -r pmf; do
+      pgpid="$(head -n1 "$pmf" 2>/dev/null || true)"
+      if [[ "$pgpid" =~ ^[0-9]+$ ]] && kill -0 "$pgpid" 2>/dev/null; then
+        log "stopping embedded PostgreSQL left running (pid $pgpid)"
+        kill -TERM "$pgpid" 2>/dev/null || true
+        for ((i = 0; i < 20; i++)); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.5; done
+        kill -0 "$pgpid" 2>/dev/null && kill -KILL "$pgpid" 2>/dev/null || true
+      fi
+    done < <(find "$LK_DATA_DIR" -name postmaster.pid 2>/dev/null)
+  fi
+  LK_PID=""
+}
+
+stop_keycloak() {
+  if (( KC_STARTED )); then
+    KC_RUN_DIR="$WORK/keycloak" "$KEYCLOAK_SH" stop "$KEYCLOAK_PORT" || true
+    KC_STARTED=0
+  fi
+}
+
+cleanup() {
+  local rc=$?
+  stop_latchkey
+  stop_keycloak
+  if [[ "${KEEP_WORK:-0}" == 1 || $rc -ne 0 ]]; then
+    log "work dir kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- helpers -----------------------------------------------------------------
+
+json_field() { # <field> < json
+  if command -v jq >/dev/null; then
+    jq -r --arg f "$1" '.[$f] // empty'
+  else
+    python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
+  fi
+}
+
+# get_token <token url> <body> -> prints the access token; fails loudly.
+get_token() {
+  local url="$1" body="$2" out status
+  out="$WORK/token-response.json"
+  status="$(curl -sS -o "$out" -w '%{http_code}' -u "$CLIENT_ID:$CLIENT_SECRET" \
+    -H 'Accept: application/json' --data "$body" "$url")" || true
+  if [[ "$status" != 200 ]]; then
+    log "POST $url ($body) answered HTTP $status:"
+    head -c 2000 "$out" >&2 || true; echo >&2
+    return 1
+  fi
+  json_field access_token <"$out"
+}
+
+check_introspection() { # <url> <token>
+  local out status
+  out="$WORK/introspect-response.json"
+  status="$(curl -sS -o "$out" -w '%{http_code}' -u "$CLIENT_ID:$CLIENT_SECRET" \
+    -H 'Accept: application/json' --data-urlencode "token=$2" "$1")" || true
+  if [[ "$status" != 200 ]] || ! grep -Eq '"active"[[:space:]]*:[[:space:]]*true' "$out"; then
+    log "POST $1 (token=...) answered HTTP $status:"
+    head -c 2000 "$out" >&2 || true; echo >&2
+    return 1
+  fi
+}
+
+wrk_cmd() { # <duration> <script> <url>  -> the wrk command line
+  # shellcheck disable=SC2086
+  echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" $WRK_EXTRA_ARGS -s "$HERE/$2" "$3"
+}
+
+# run_wrk <server> <kind> <script> <url> [ENV=VAL...]: warm-up + measured run.
+run_wrk() {
+  local server="$1" kind="$2" script="$3" url="$4"
+  shift 4
+  local out="$WORK/$server-$kind.txt"
+  log "$server $kind: warm-up $WARMUP_DURATION"
+  env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind-warmup" "$@" \
+    $(wrk_cmd "$WARMUP_DURATION" "$script" "$url") >"$WORK/$server-$kind-warmup.txt" 2>&1 \
+    || { cat "$WORK/$server-$kind-warmup.txt" >&2; return 1; }
+  grep '^RESULT' "$WORK/$server-$kind-warmup.txt" >&2 || true
+  LOADAVG["$server-$kind"]="$(cut -d' ' -f1-3 /proc/loadavg)"
+  log "$server $kind: measured $WRK_DURATION  ($(wrk_cmd "$WRK_DURATION" "$script" "$url"))"
+  env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
+    $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1 \
+    || { cat "$out" >&2; return 1; }
+  sed -n '/^----/,$p' "$out" | grep -v '^RESULT' >&2
+  RESULT["$server-$kind"]="$(grep '^RESULT' "$out" | tail -n1)"
+  COMMAND["$server-$kind"]="$(wrk_cmd "$WRK_DURATION" "$script" "$url")"
+}
+
+declare -A RESULT=() COMMAND=() LOADAVG=() NOTE=()
+
+field() { # <key> <name> -> value from a RESULT line, or "-"
+  local line="${RESULT[$1]:-}"
+  [[ -n "$line" ]] || { echo "-"; return; }
+  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$line"
+}
+
+bench_server() { # <server> <token url> <introspect url> <cc body>
+  local server="$1" token_url="$2" introspect_url="$3" body="$4" token
+  token="$(get_token "$token_url" "$body")" || { NOTE[$server]="token request failed (see log above)"; return 1; }
+  [[ -n "$token" ]] || { NOTE[$server]="token response had no access_token"; return 1; }
+  check_introspection "$introspect_url" "$token" || { NOTE[$server]="introspection of a fresh token failed"; return 1; }
+  run_wrk "$server" cc cc.lua "$token_url" CC_BODY="$body" || { NOTE[$server]="wrk client_credentials run failed"; return 1; }
+  # A fresh token for introspection, well within its 300 s lifetime.
+  token="$(get_token "$token_url" "$body")" || { NOTE[$server]="token request failed"; return 1; }
+  run_wrk "$server" introspect introspect.lua "$introspect_url" INTROSPECT_TOKEN="$token" \
+    || { NOTE[$server]="wrk introspection run failed"; return 1; }
+}
+
+# --- Keycloak ----------------------------------------------------------------
+
+run_keycloak() {
+  port_in_use "$KEYCLOAK_PORT" && { NOTE[keycloak]="port $KEYCLOAK_PORT already in use"; return 1; }
+  log "=== Keycloak ==="
+  local -a kcenv=(KC_RUN_DIR="$WORK/keycloak" KC_JAVA_HOME="$BENCH_JAVA_HOME" KC_START_TIMEOUT="$START_TIMEOUT")
+  [[ -n "${KC_HEAP:-}" ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
+  KC_STARTED=1
+  if ! env "${kcenv[@]}" "$KEYCLOAK_SH" start "$REALM_DIR" "$KEYCLOAK_PORT"; then
+    KC_STARTED=0
+    NOTE[keycloak]="Keycloak did not start (log: $WORK/keycloak/keycloak.log)"
+    return 1
+  fi
+  KC_VERSION_SEEN="$(grep -o 'Keycloak [0-9][0-9.]* on JVM' "$WORK/keycloak/keycloak.log" | head -n1 || true)"
+  local rc=0
+  bench_server keycloak "$KC_TOKEN_URL" "$KC_INTROSPECT_URL" "$KEYCLOAK_CC_BODY" || rc=1
+  stop_keycloak
+  return $rc
+}
+
+# --- Latchkey ----------------------------------------------------------------
+
+run_latchkey() {
+  if [[ ! -f "$LATCHKEY_JAR" ]]; then
+    NOTE[latchkey]="not run: $LATCHKEY_JAR does not exist (build it with 'mvn -DskipTests package')"
+    log "${NOTE[latchkey]}"
+    return 1
+  fi
+  for p in "$LATCHKEY_PORT" "$LATCHKEY_MGMT_PORT"; do
+    port_in_use "$p" && { NOTE[latchkey]="port $p already in use"; return 1; }
+  done
+  log "=== Latchkey ==="
+  LK_DATA_DIR="$WORK/latchkey-data"
+  mkdir -p "$LK_DATA_DIR"
+  local logfile="$WORK/latchkey.log"
+  # shellcheck disable=SC2086
+  (
+    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_ID="$CLIENT_ID"
+    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$CLIENT_SECRET"
+    export LATCHKEY_DATA_DIR="$LK_DATA_DIR"
+    export SERVER_PORT="$LATCHKEY_PORT" SERVER_ADDRESS=127.0.0.1
+    export MANAGEMENT_SERVER_PORT="$LATCHKEY_MGMT_PORT" MANAGEMENT_SERVER_ADDRESS=127.0.0.1
+    exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$LATCHKEY_JAR" </dev/null >"$logfile" 2>&1
+  ) &
+  LK_PID=$!
+  log "java $LATCHKEY_JAVA_OPTS -jar $LATCHKEY_JAR  (pid $LK_PID, log $logfile)"
+  local waited=0 status=""
+  while :; do
+    if ! kill -0 "$LK_PID" 2>/dev/null; then
+      wait "$LK_PID" 2>/dev/null && status=0 || status=$?
+      log "Latchkey exited during startup (exit $status); last log lines:"
+      tail -n 60 "$logfile" >&2 || true
+      NOTE[latchkey]="exited during startup with status $status (log: $logfile)"
+      LK_PID=""
+      return 1
+    fi
+    status="$(curl -s -o "$WORK/readiness.json" -w '%{http_code}' --max-time 5 "$LK_READY_URL" || true)"
+    [[ "$status" == 200 ]] && break
+    if (( waited >= START_TIMEOUT )); then
+      log "Latchkey not ready after ${START_TIMEOUT}s (readiness HTTP $status); last log lines:"
+      tail -n 60 "$logfile" >&2 || true
+      NOTE[latchkey]="not ready after ${START_TIMEOUT}s, readiness answered HTTP $status (log: $logfile)"
+      stop_latchkey
+      return 1
+    fi
+    sleep 2; waited=$((waited + 2))
+  done
+  log "Latchkey ready after ~${waited}s: $(head -c 300 "$WORK/readiness.json")"
+  local rc=0
+  bench_server latchkey "$LK_TOKEN_URL" "$LK_INTROSPECT_URL" "$LATCHKEY_CC_BODY" || rc=1
+  if (( rc )); then
+    log "Latchkey log tail:"; tail -n 40 "$logfile" >&2 || true
+  fi
+  stop_latchkey
+  return $rc
+}
+
+# --- main --------------------------------------------------------------------
+
+FAILED=0
+KC_VERSION_SEEN=""
+for t in $TARGETS; do
+  case "$t" in
+    keycloak) run_keycloak || { FAILED=1; log "Keycloak: ${NOTE[keycloak]:-failed}"; } ;;
+    latchkey) run_latchkey || { FAILED=1; log "Latchkey: ${NOTE[latchkey]:-failed}"; } ;;
+  esac
+  sleep 3  # let the previous server's CPU use die down
+done
+
+# --- report ------------------------------------------------------------------
+
+row() { # <server> -> a markdown table row
+  local s="$1"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
+    "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
+    "$(field "$s-cc" max_ms)" "$(( $(field "$s-cc" non2xx | sed 's/-/0/') + $(field "$s-cc" bad_body | sed 's/-/0/') ))" \
+    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)" \
+    "$(( $(field "$s-introspect" non2xx | sed 's/-/0/') + $(field "$s-introspect" bad_body | sed 's/-/0/') ))"
+}
+
+verdict() {
+  local kc lk kcp lkp
+  kc="$(field keycloak-cc rps)"; lk="$(field latchkey-cc rps)"
+  kcp="$(field keycloak-cc p99_ms)"; lkp="$(field latchkey-cc p99_ms)"
+  if [[ "$kc" == "-" || "$lk" == "-" ]]; then
+    echo "Target (Latchkey >= 4x Keycloak client_credentials grants/s, lower p99): not evaluated, both figures are needed."
+    return
+  fi
+  awk -v kc="$kc" -v lk="$lk" -v kcp="$kcp" -v lkp="$lkp" 'BEGIN {
+    ratio = lk / kc
+    ok = (ratio >= 4 && lkp < kcp) ? "MET" : "NOT MET"
+    printf "Target (Latchkey >= 4x Keycloak client_credentials grants/s, lower p99): %s -- %.2fx grants/s, p99 %.2f ms vs %.2f ms.", ok, ratio, lkp, kcp
+  }'
+  local ki li
+  ki="$(field keycloak-introspect rps)"; li="$(field latchkey-introspect rps)"
+  if [[ "$ki" != "-" && "$li" != "-" ]]; then
+    awk -v a="$li" -v b="$ki" 'BEGIN { printf " Introspections/s: %.2fx Keycloak.", a / b }'
+  fi
+  echo
+}
+
+CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+MEM_TOTAL="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+GIT_REV="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
+JAR_INFO="-"
+if [[ -f "$LATCHKEY_JAR" ]]; then
+  JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR"), sha256 $(sha256sum "$LATCHKEY_JAR" | cut -c1-12), built $(date -u -r "$LATCHKEY_JAR" '+%Y-%m-%d %H:%M UTC')"
+fi
+
+{
+  echo "# Token endpoint benchmark: Latchkey vs Keycloak"
+  echo
+  echo "Generated by \`benchmarks/token-endpoint/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') (repo at $GIT_REV)."
+  echo
+  echo "## Machine"
+  echo
+  echo "- CPU: \`nproc\` = $(nproc), $CPU_MODEL"
+  echo "- Memory: $MEM_TOTAL"
+  echo "- Kernel: $(uname -sr)"
+  echo "- JDK (both servers): $JAVA_VERSION"
+  echo "- Load generator: $WRK_VERSION, on the same machine and cores as the server under test"
+  echo "- The servers ran one after the other, never at the same time, both bound to 127.0.0.1."
+  echo
+  echo "## Servers"
+  echo
+  echo "- Keycloak: ${KC_VERSION_SEEN:-Keycloak 26.7.3} from \`org.keycloak:keycloak-quarkus-dist\`, \`kc.sh start-dev\` (H2 dev-file database),"
+  echo "  heap ${KC_HEAP:-kc.sh default (-Xms64m -Xmx512m)}; realm \`keycloak-realm/bench-realm.json\`; grant body \`$KEYCLOAK_CC_BODY\`."
+  echo "- Latchkey: $JAR_INFO; \`java $LATCHKEY_JAVA_OPTS -jar\`, fresh \`LATCHKEY_DATA_DIR\`; grant body \`$LATCHKEY_CC_BODY\`."
+  echo "- Both: confidential client \`$CLIENT_ID\`, client_secret_basic; introspection of a token from the same server, by the same client."
+  echo
+  echo "## Method"
+  echo
+  echo "Per server and per endpoint: a ${WARMUP_DURATION} warm-up run (discarded), then the measured run. Exact commands of the measured runs"
+  echo "(the environment supplies \`CLIENT_SECRET\`, \`CC_BODY\` and \`INTROSPECT_TOKEN\`):"
+  echo
+  echo '```'
+  for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
+    [[ -n "${COMMAND[$k]:-}" ]] && echo "${COMMAND[$k]#"$REPO/"}" | sed "s#$REPO/##g"
+  done
+  [[ ${#COMMAND[@]} -eq 0 ]] && echo "(no run completed)"
+  echo '```'
+  echo
+  echo "## Results"
+  echo
+  echo "| server | grants/s | p50 ms | p90 ms | p99 ms | max ms | bad | introspections/s | p50 ms | p99 ms | bad |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  row keycloak
+  row latchkey
+  echo
+  echo "\"bad\" counts non-2xx responses plus 2xx answers without an \`access_token\` (grants) or without \`\"active\":true\` (introspection)."
+  echo
+  verdict
+  echo
+  for s in keycloak latchkey; do
+    [[ -n "${NOTE[$s]:-}" ]] && echo "- **$s**: ${NOTE[$s]}"
+  done
+  echo "- 1/5/15-min load average just before each measured run:"
+  for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
+    [[ -n "${LOADAVG[$k]:-}" ]] && echo "  $k: ${LOADAVG[$k]}"
+  done
+  echo
+  echo "Raw wrk summaries:"
+  echo
+  echo '```'
+  for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
+    [[ -n "${RESULT[$k]:-}" ]] && echo "${RESULT[$k]}"
+  done
+  echo '```'
+} >"$RESULTS_FILE.tmp"
+mv "$RESULTS_FILE.tmp" "$RESULTS_FILE"
+
+echo
+echo "server    | grants/s  | p50 ms | p90 ms | p99 ms | introspections/s | p50 ms | p99 ms"
+for s in keycloak latchkey; do
+  printf '%-9s | %9s | %6s | %6s | %6s | %16s | %6s | %6s\n' "$s" \
+    "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
+    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)"
+done
+verdict
+for s in keycloak latchkey; do
+  [[ -n "${NOTE[$s]:-}" ]] && echo "$s: ${NOTE[$s]}"
+done
+echo "results written to $RESULTS_FILE"
+exit $FAILED

@@ -1,0 +1,37 @@
+package dev.latchkey.ui;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+
+/**
+ * The page chain: login, consent, connected apps, errors. Strict CSP with no inline code and no third-party
+ * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login.
+ */
+@Configuration(proxyBeanMethods = false)
+public class UiSecurityConfiguration {
+
+    /**
+     * No {@code form-action}: browsers apply it to the redirect that follows a consent or login POST, which must reach
+     * the client's registered redirect URI; forms only ever post to this origin.
+     */
+    public static final String CONTENT_SECURITY_POLICY =
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    @Bean
+    @Order(100)
+    SecurityFilterChain pagesFilterChain(HttpSecurity http) throws Exception {
+        http.authorizeHttpRequests(authorize -> authorize
+                        .requestMatchers("/login", "/css/**", "/error", "/favicon.ico").permitAll()
+                        .anyRequest().authenticated())
+                .formLogin(form -> form.loginPage("/login").permitAll())
+                .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
+                .headers(headers -> headers
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER)));
+        return http.build();
+    }
+}
