@@ -39,7 +39,7 @@ MVN=(mvn -B -ntp)
 case "${1:-}" in
   serve)
     select_jdk
-    [[ -f launcher/target/latchkey.jar ]] || "${MVN[@]}" -q -DskipTests package
+    "${MVN[@]}" -q -DskipTests package
     exec java ${JAVA_OPTS:-} -jar launcher/target/latchkey.jar
     ;;
   build)

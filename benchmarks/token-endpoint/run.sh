@@ -197,32 +197,87 @@ check_introspection() { # <url> <token>
   fi
 }
 
+# CPU accounting, so that a run disturbed by other work on this (shared)
+# machine can be told from a clean one.
+CLK_TCK="$(getconf CLK_TCK)"
+machine_ticks() { # -> "<busy ticks> <total ticks>" summed over all CPUs
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
+}
+session_ticks() { # <session id> -> utime+stime ticks of every live process in that session
+  local sid="$1" f
+  for f in /proc/[0-9]*/stat; do
+    cat "$f" 2>/dev/null
+    echo
+  done | awk -v sid="$sid" 'NF { sub(/^.*\) /, ""); if ($4 == sid) t += $12 + $13 } END { print t + 0 }'
+}
+busy_percent() { # <seconds> -> whole-machine CPU busy % over that interval
+  local a b
+  a=($(machine_ticks)); sleep "$1"; b=($(machine_ticks))
+  awk -v b="$((b[0] - a[0]))" -v t="$((b[1] - a[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
+}
+# Wait (up to IDLE_WAIT_MAX seconds) until the machine is quieter than
+# IDLE_BUSY_MAX % busy, so that we do not start measuring on top of a build.
+wait_for_idle() {
+  local waited=0 busy
+  while :; do
+    busy="$(busy_percent 3)"
+    if (( busy <= ${IDLE_BUSY_MAX:-25} )); then
+      IDLE_BEFORE["$1"]="$busy% busy before start"
+      return 0
+    fi
+    if (( waited >= ${IDLE_WAIT_MAX:-300} )); then
+      log "machine still ${busy}% busy after ${waited}s of waiting; measuring anyway"
+      IDLE_BEFORE["$1"]="$busy% busy before start (did not settle within ${waited}s)"
+      return 0
+    fi
+    log "machine ${busy}% busy (other work); waiting for it to settle"
+    sleep 7; waited=$((waited + 10))
+  done
+}
+
 wrk_cmd() { # <duration> <script> <url>  -> the wrk command line
   # shellcheck disable=SC2086
   echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" $WRK_EXTRA_ARGS -s "$HERE/$2" "$3"
 }
 
 # run_wrk <server> <kind> <script> <url> [ENV=VAL...]: warm-up + measured run.
+# SERVER_SID must hold the session id of the server under test.
 run_wrk() {
   local server="$1" kind="$2" script="$3" url="$4"
   shift 4
+  local m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
   local out="$WORK/$server-$kind.txt"
   log "$server $kind: warm-up $WARMUP_DURATION"
   env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind-warmup" "$@" \
     $(wrk_cmd "$WARMUP_DURATION" "$script" "$url") >"$WORK/$server-$kind-warmup.txt" 2>&1 \
     || { cat "$WORK/$server-$kind-warmup.txt" >&2; return 1; }
   grep '^RESULT' "$WORK/$server-$kind-warmup.txt" >&2 || true
-  LOADAVG["$server-$kind"]="$(cut -d' ' -f1-3 /proc/loadavg)"
   log "$server $kind: measured $WRK_DURATION  ($(wrk_cmd "$WRK_DURATION" "$script" "$url"))"
-  env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
-    $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1 \
+  m0=($(machine_ticks)); s0="$(session_ticks "$SERVER_SID")"
+  { time env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
+      $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1; } 2>"$WORK/$server-$kind.time" \
     || { cat "$out" >&2; return 1; }
+  m1=($(machine_ticks)); s1="$(session_ticks "$SERVER_SID")"
+  wrk_cpu="$(awk '{ print $1 + $2 }' "$WORK/$server-$kind.time")"
   sed -n '/^----/,$p' "$out" | grep -v '^RESULT' >&2
-  RESULT["$server-$kind"]="$(grep '^RESULT' "$out" | tail -n1)"
+  # Append CPU figures to the RESULT line: server CPU per request, and the CPU
+  # that neither the server nor wrk used (other processes on the machine),
+  # in cores on average over the run.
+  RESULT["$server-$kind"]="$(grep '^RESULT' "$out" | tail -n1 | awk \
+    -v hz="$CLK_TCK" -v busy="$((m1[0] - m0[0]))" -v total="$((m1[1] - m0[1]))" \
+    -v srv="$((s1 - s0))" -v wrk="$wrk_cpu" -v ncpu="$(nproc)" '{
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      wall = total / hz / ncpu
+      other = busy / hz - srv / hz - wrk; if (other < 0) other = 0
+      printf "%s server_cpu_ms_per_req=%.3f server_cores=%.2f wrk_cores=%.2f other_cores=%.2f\n", $0,
+        v["requests"] > 0 ? 1000 * srv / hz / v["requests"] : 0, srv / hz / wall, wrk / wall, other / wall
+    }')"
+  log "$(sed 's/.*server_cpu/server_cpu/' <<<"${RESULT[$server-$kind]}")"
   COMMAND["$server-$kind"]="$(wrk_cmd "$WRK_DURATION" "$script" "$url")"
 }
 
-declare -A RESULT=() COMMAND=() LOADAVG=() NOTE=()
+declare -A RESULT=() COMMAND=() NOTE=() IDLE_BEFORE=()
+SERVER_SID=""
 
 field() { # <key> <name> -> value from a RESULT line, or "-"
   local line="${RESULT[$1]:-}"
@@ -247,6 +302,7 @@ bench_server() { # <server> <token url> <introspect url> <cc body>
 run_keycloak() {
   port_in_use "$KEYCLOAK_PORT" && { NOTE[keycloak]="port $KEYCLOAK_PORT already in use"; return 1; }
   log "=== Keycloak ==="
+  wait_for_idle keycloak
   local -a kcenv=(KC_RUN_DIR="$WORK/keycloak" KC_JAVA_HOME="$BENCH_JAVA_HOME" KC_START_TIMEOUT="$START_TIMEOUT")
   [[ -n "${KC_HEAP:-}" ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
   KC_STARTED=1
@@ -255,6 +311,7 @@ run_keycloak() {
     NOTE[keycloak]="Keycloak did not start (log: $WORK/keycloak/keycloak.log)"
     return 1
   fi
+  SERVER_SID="$(cat "$WORK/keycloak/keycloak.pid")"  # kc.sh runs under setsid
   KC_VERSION_SEEN="$(grep -o 'Keycloak [0-9][0-9.]* on JVM' "$WORK/keycloak/keycloak.log" | head -n1 || true)"
   local rc=0
   bench_server keycloak "$KC_TOKEN_URL" "$KC_INTROSPECT_URL" "$KEYCLOAK_CC_BODY" || rc=1
@@ -274,6 +331,10 @@ run_latchkey() {
     port_in_use "$p" && { NOTE[latchkey]="port $p already in use"; return 1; }
   done
   log "=== Latchkey ==="
+  # Run a private copy, so that a rebuild of launcher/target during the run
+  # cannot pull the jar from under the JVM.
+  cp "$LATCHKEY_JAR" "$WORK/latchkey.jar"
+  wait_for_idle latchkey
   LK_DATA_DIR="$WORK/latchkey-data"
   mkdir -p "$LK_DATA_DIR"
   local logfile="$WORK/latchkey.log"
@@ -284,9 +345,10 @@ run_latchkey() {
     export LATCHKEY_DATA_DIR="$LK_DATA_DIR"
     export SERVER_PORT="$LATCHKEY_PORT" SERVER_ADDRESS=127.0.0.1
     export MANAGEMENT_SERVER_PORT="$LATCHKEY_MGMT_PORT" MANAGEMENT_SERVER_ADDRESS=127.0.0.1
-    exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$LATCHKEY_JAR" </dev/null >"$logfile" 2>&1
+    exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$WORK/latchkey.jar" </dev/null >"$logfile" 2>&1
   ) &
   LK_PID=$!
+  SERVER_SID="$LK_PID"  # setsid: the JVM (and the embedded PostgreSQL it starts) share this session id
   log "java $LATCHKEY_JAVA_OPTS -jar $LATCHKEY_JAR  (pid $LK_PID, log $logfile)"
   local waited=0 status=""
   while :; do
@@ -294,7 +356,11 @@ run_latchkey() {
       wait "$LK_PID" 2>/dev/null && status=0 || status=$?
       log "Latchkey exited during startup (exit $status); last log lines:"
       tail -n 60 "$logfile" >&2 || true
-      NOTE[latchkey]="exited during startup with status $status (log: $logfile)"
+      NOTE[latchkey]="\`java $LATCHKEY_JAVA_OPTS -jar $(basename "$LATCHKEY_JAR")\` exited during startup with status $status"
+      local why
+      why="$(awk '/^Description:/ { on = 1; next } /^Action:/ { on = 0 } on && NF' "$logfile" | tr -s ' \n' ' ' | head -c 600)"
+      [[ -n "$why" ]] || why="$(grep -m1 -E ' ERROR |Exception' "$logfile" | head -c 600)"
+      [[ -n "$why" ]] && NOTE[latchkey]+=": $why"
       LK_PID=""
       return 1
     fi
@@ -335,6 +401,10 @@ done
 
 row() { # <server> -> a markdown table row
   local s="$1"
+  if [[ -z "${RESULT[$s-cc]:-}${RESULT[$s-introspect]:-}" ]]; then
+    echo "| $s | not measured | | | | | | | | | |"
+    return
+  fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
     "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
     "$(field "$s-cc" max_ms)" "$(( $(field "$s-cc" non2xx | sed 's/-/0/') + $(field "$s-cc" bad_body | sed 's/-/0/') ))" \
@@ -419,9 +489,15 @@ fi
   for s in keycloak latchkey; do
     [[ -n "${NOTE[$s]:-}" ]] && echo "- **$s**: ${NOTE[$s]}"
   done
-  echo "- 1/5/15-min load average just before each measured run:"
+  echo
+  echo "CPU during the measured runs (this machine is shared: \"others\" is CPU used by processes other than the"
+  echo "server and wrk, in cores on average; anything well above 0 means the figures are disturbed):"
+  echo
+  echo "| run | machine before server start | server CPU ms/request | server cores | wrk cores | others cores |"
+  echo "|---|---|---:|---:|---:|---:|"
   for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
-    [[ -n "${LOADAVG[$k]:-}" ]] && echo "  $k: ${LOADAVG[$k]}"
+    [[ -n "${RESULT[$k]:-}" ]] || continue
+    echo "| $k | ${IDLE_BEFORE[${k%%-*}]:-} | $(field "$k" server_cpu_ms_per_req) | $(field "$k" server_cores) | $(field "$k" wrk_cores) | $(field "$k" other_cores) |"
   done
   echo
   echo "Raw wrk summaries:"
@@ -435,11 +511,12 @@ fi
 mv "$RESULTS_FILE.tmp" "$RESULTS_FILE"
 
 echo
-echo "server    | grants/s  | p50 ms | p90 ms | p99 ms | introspections/s | p50 ms | p99 ms"
+echo "server    | grants/s  | p50 ms | p90 ms | p99 ms | introspections/s | p50 ms | p99 ms | others' cores (cc/introspect)"
 for s in keycloak latchkey; do
-  printf '%-9s | %9s | %6s | %6s | %6s | %16s | %6s | %6s\n' "$s" \
+  printf '%-9s | %9s | %6s | %6s | %6s | %16s | %6s | %6s | %s / %s\n' "$s" \
     "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
-    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)"
+    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)" \
+    "$(field "$s-cc" other_cores)" "$(field "$s-introspect" other_cores)"
 done
 verdict
 for s in keycloak latchkey; do

@@ -82,7 +82,7 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
         byte[] aad = context.canonicalBytes();
         ByteBuffer sealId = cache.enabled() ? sealCacheId(primary.providerId(), primary.keyId(),
                 primary.primaryVersion(), aad) : null;
-        DataKeyCache.SealLease lease = sealId == null ? null : cache.acquireForSeal(sealId);
+        DataKeyCache.SealLease lease = cache.acquireForSeal(sealId); // counts a miss when the cache is off
         byte[] key;
         WrappedKey wrapped;
         if (lease != null) {
@@ -126,7 +126,7 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
         }
         byte[] aad = context.canonicalBytes();
         ByteBuffer openId = cache.enabled() ? openCacheId(parsed.key().providerId(), parsed.wrapped(), aad) : null;
-        byte[] key = openId == null ? null : cache.acquireForOpen(openId);
+        byte[] key = cache.acquireForOpen(openId); // counts a miss when the cache is off
         if (key == null) {
             key = unwrap(kek, parsed.wrapped(), context);
             if (openId != null) {

@@ -20,6 +20,7 @@ import org.jooq.DSLContext;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
@@ -44,6 +45,7 @@ public class AuthzServerConfiguration {
 
     /** Argon2id for user passwords (login is rare and must stay slow for an attacker). */
     @Bean
+    @Primary
     PasswordEncoder passwordEncoder() {
         return Argon2idPasswordEncoder.owaspDefaults();
     }

@@ -11,7 +11,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.server.resource.authentication.OpaqueTokenAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.ClientSecretAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationConsentAuthenticationProvider;
@@ -82,7 +84,10 @@ public class AuthzSecurityConfiguration {
         http.authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
                 .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
                         new LoginUrlAuthenticationEntryPoint(LOGIN_PAGE), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
-                .oauth2ResourceServer(resourceServer -> resourceServer.opaqueToken(token -> token.introspector(introspector)));
+                // The OIDC configurer insists on jwt() for userinfo; our access tokens may be opaque, so every bearer
+                // token is checked by the same hashed lookup instead of signature verification.
+                .oauth2ResourceServer(resourceServer -> resourceServer.jwt(jwt -> jwt.authenticationManager(
+                        new ProviderManager(new OpaqueTokenAuthenticationProvider(introspector)))));
         return http.build();
     }
 

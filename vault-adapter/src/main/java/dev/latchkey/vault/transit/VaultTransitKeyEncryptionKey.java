@@ -72,6 +72,7 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
     private volatile long tokenExpiresAtNanos;
     private volatile KeyInfo keyInfo;
     private volatile long keyInfoRefreshAtNanos;
+    private volatile Boolean derived;
 
     /** What Transit says about the key. */
     record KeyInfo(int latestVersion, int minDecryptionVersion, boolean derived) {
@@ -111,7 +112,7 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
     @Override
     public GeneratedDataKey generateDataKey(SealContext context) {
         Objects.requireNonNull(context, "context");
-        if (!keyInfo().derived()) {
+        if (!derived()) {
             return KeyEncryptionKey.super.generateDataKey(context);
         }
         Map<String, String> data = call(op("datakey/plaintext"), body("context", b64(context.canonicalBytes())),
@@ -157,7 +158,7 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
     @Override
     public WrappedKey rewrap(WrappedKey wrapped, SealContext context) {
         Objects.requireNonNull(context, "context");
-        if (!keyInfo().derived()) {
+        if (!derived()) {
             // Transit's rewrap endpoint takes no associated_data, so an AEAD-bound key is re-wrapped here.
             return KeyEncryptionKey.super.rewrap(wrapped, context);
         }
@@ -219,11 +220,16 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
                 }
                 // Keep serving the last known versions for a while; the calls that need Vault fail on their own.
                 log.warn("cannot refresh Transit key info, using cached versions: {}", e.getMessage());
-                keyInfoRefreshAtNanos = System.nanoTime() + Math.min(STALE_RETRY.toNanos(),
-                        settings.keyInfoTtl().toNanos());
+                keyInfoRefreshAtNanos = System.nanoTime() + STALE_RETRY.toNanos();
                 return info;
             }
         }
+    }
+
+    /** Whether the Transit key is derived; fixed at key creation, so learned once. */
+    private boolean derived() {
+        Boolean known = derived;
+        return known != null ? known : keyInfo().derived();
     }
 
     private KeyInfo refreshKeyInfo() {
@@ -241,6 +247,7 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
             throw new KeyProviderException("Vault Transit key " + keyPath + " has no version");
         }
         keyInfo = info;
+        derived = info.derived();
         keyInfoRefreshAtNanos = System.nanoTime() + settings.keyInfoTtl().toNanos();
         return info;
     }
@@ -346,7 +353,7 @@ public final class VaultTransitKeyEncryptionKey implements KeyEncryptionKey {
 
     private void bindContext(Map<String, Object> body, SealContext context) {
         String bound = b64(context.canonicalBytes());
-        body.put(keyInfo().derived() ? "context" : "associated_data", bound);
+        body.put(derived() ? "context" : "associated_data", bound);
     }
 
     /** Validates a wrapped key before it is sent: our key, a Transit ciphertext, whose version matches the header. */
