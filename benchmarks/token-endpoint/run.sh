@@ -270,7 +270,7 @@ run_wrk() {
       wall = total / hz / ncpu
       other = busy / hz - srv / hz - wrk; if (other < 0) other = 0
       printf "%s server_cpu_ms_per_req=%.3f server_cores=%.2f wrk_cores=%.2f other_cores=%.2f\n", $0,
-        v["requests"] > 0 ? 1000 * srv / hz / v["requests"] : 0, srv / hz / wall, wrk / wall, other / wall
+        (v["requests"] > 0 ? 1000 * srv / hz / v["requests"] : 0), srv / hz / wall, wrk / wall, other / wall
     }')"
   log "$(sed 's/.*server_cpu/server_cpu/' <<<"${RESULT[$server-$kind]}")"
   COMMAND["$server-$kind"]="$(wrk_cmd "$WRK_DURATION" "$script" "$url")"

@@ -169,8 +169,9 @@ class AuthorizationCodeFlowTest {
     void whenRedirectUriIsNotRegisteredThenErrorPageAndNoRedirect() {
         App app = TestOAuth.app(team, Map.of());
         HttpResponse<String> response = signedIn().get(
-                TestOAuth.authorizePath(app, "read", "s", Pkce.create(), "https://attacker.example/callback"));
+                TestOAuth.authorizePath(app, "read", "s", Pkce.create(), "https://attacker.example/callback"), "Accept", "text/html");
         assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         assertThat(response.headers().firstValue("Location")).isEmpty();
         assertThat(response.body()).contains("not been sent back");
     }

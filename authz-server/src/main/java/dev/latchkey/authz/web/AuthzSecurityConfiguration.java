@@ -8,6 +8,8 @@ import dev.latchkey.authz.token.PrefixedTokenGenerator;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -31,6 +33,13 @@ public class AuthzSecurityConfiguration {
 
     public static final String CONSENT_PAGE = "/oauth2/consent";
     public static final String LOGIN_PAGE = "/login";
+
+    @Bean
+    FilterRegistrationBean<UnparseableRequestFilter> unparseableRequestFilter() {
+        FilterRegistrationBean<UnparseableRequestFilter> registration = new FilterRegistrationBean<>(new UnparseableRequestFilter());
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        return registration;
+    }
 
     @Bean
     LocalTokenIntrospector localTokenIntrospector(JooqOAuth2AuthorizationService authorizations) {

@@ -56,7 +56,7 @@ public class LatchkeyKeysAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(HealthIndicator.class)
-    @ConditionalOnEnabledHealthIndicator("keyProvider")
+    @ConditionalOnEnabledHealthIndicator("keyprovider")
     static class KeyProviderHealthConfiguration {
 
         @Bean

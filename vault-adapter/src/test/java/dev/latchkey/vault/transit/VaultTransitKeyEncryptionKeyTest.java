@@ -10,6 +10,7 @@ import dev.latchkey.vault.CacheSettings;
 import dev.latchkey.vault.EnvelopeSealer;
 import dev.latchkey.vault.KeyProviderException;
 import dev.latchkey.vault.SealedDataException;
+import dev.latchkey.vault.SealedBytes;
 import dev.latchkey.vault.SealedHeader;
 import dev.latchkey.vault.SecretBytes;
 import dev.latchkey.vault.WrappedKey;
@@ -122,7 +123,7 @@ class VaultTransitKeyEncryptionKeyTest {
         byte[] rewrapped = sealer.rewrap(old, accessToken());
 
         assertThat(SealedHeader.parse(rewrapped).key().version()).isEqualTo(2);
-        assertThat(new String(SealedHeaderBytes.wrappedKey(rewrapped), StandardCharsets.US_ASCII))
+        assertThat(new String(SealedBytes.wrappedKey(rewrapped), StandardCharsets.US_ASCII))
                 .startsWith("vault:v2:");
         assertThat(SealedHeader.parse(sealer.seal(SECRET, accessToken())).key().version()).isEqualTo(2);
         kek.setMinDecryptionVersion(2);

@@ -1,14 +1,14 @@
-package dev.latchkey.vault.transit;
+package dev.latchkey.vault;
 
 import java.util.Arrays;
 
 /** Reads the wrapped data key out of a sealed value by the documented layout, for assertions. */
-final class SealedHeaderBytes {
+public final class SealedBytes {
 
-    private SealedHeaderBytes() {
+    private SealedBytes() {
     }
 
-    static byte[] wrappedKey(byte[] sealed) {
+    public static byte[] wrappedKey(byte[] sealed) {
         int p = sealed[1] & 0xff;
         int k = sealed[2 + p] & 0xff;
         int at = 2 + p + 1 + k + 4;
