@@ -71,13 +71,13 @@ class ConsentBrowserTest {
             page.getByLabel("Password").fill(user.password());
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
 
-            page.waitForURL("**/oauth2/consent**");
+            waitFor(page, "**/oauth2/consent**");
             assertThat(page.getByRole(AriaRole.HEADING).first().textContent()).contains(appNameOf(page));
             assertThat(page.content()).contains("See your name and username").contains("Syncs your tasks");
             page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("consent.png")));
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Allow")).click();
 
-            page.waitForURL("https://client.example/**");
+            waitFor(page, "https://client.example/**");
             Map<String, String> query = Http.query(landed.get());
             assertThat(query.get("code")).startsWith("lk_ac_");
             assertThat(query.get("state")).isEqualTo("browser-state");
@@ -107,9 +107,9 @@ class ConsentBrowserTest {
             page.getByLabel("Username").fill(user.username());
             page.getByLabel("Password").fill(user.password());
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
-            page.waitForURL("**/oauth2/consent**");
+            waitFor(page, "**/oauth2/consent**");
             page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Deny")).click();
-            page.waitForURL("https://client.example/**");
+            waitFor(page, "https://client.example/**");
             assertThat(Http.query(landed.get()).get("error")).isEqualTo("access_denied");
         }
     }
@@ -123,6 +123,15 @@ class ConsentBrowserTest {
         assertThat(response.headers().firstValue("X-Frame-Options").orElse("")).isEqualTo("DENY");
         assertThat(response.headers().firstValue("Referrer-Policy").orElse("")).isEqualTo("no-referrer");
         assertThat(response.body()).doesNotContain("<script").doesNotContain("http://").doesNotContain("https://");
+    }
+
+    private static void waitFor(Page page, String glob) {
+        try {
+            page.waitForURL(glob, new Page.WaitForURLOptions().setTimeout(10_000));
+        } catch (com.microsoft.playwright.TimeoutError e) {
+            page.screenshot(new Page.ScreenshotOptions().setPath(SCREENSHOTS.resolve("timeout.png")));
+            throw new AssertionError("expected " + glob + " but browser is at " + page.url(), e);
+        }
     }
 
     private static String appNameOf(Page page) {

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkBytes;
@@ -54,6 +56,8 @@ public final class AwsKmsKeyEncryptionKey implements KeyEncryptionKey {
     /** The EncryptionContext entry carrying the key generation. */
     public static final String VERSION_CONTEXT_KEY = "kek-version";
 
+    private static final Logger log = LoggerFactory.getLogger(AwsKmsKeyEncryptionKey.class);
+
     private final AwsKmsSettings settings;
     private final KmsClient kms;
     private final boolean ownsClient;
@@ -87,15 +91,25 @@ public final class AwsKmsKeyEncryptionKey implements KeyEncryptionKey {
         return PROVIDER_ID;
     }
 
-    /** The key's ARN, as KMS reports it in responses; resolved once with {@code DescribeKey} for aliases and ids. */
+    /**
+     * The key's ARN, as KMS reports it in responses: resolved once with {@code DescribeKey} when the configured id is
+     * an alias or a bare key id. If that call fails (no {@code kms:DescribeKey} permission, KMS unreachable), the
+     * configured id is returned until a data-key response names the ARN.
+     */
     @Override
     public String keyId() {
         String arn = resolvedKeyArn;
-        if (arn == null) {
+        if (arn != null) {
+            return arn;
+        }
+        try {
             arn = describe().arn();
             resolvedKeyArn = arn;
+            return arn;
+        } catch (KeyProviderException e) {
+            log.debug("cannot resolve KMS key {} yet: {}", settings.keyId(), e.getMessage());
+            return settings.keyId();
         }
-        return arn;
     }
 
     @Override

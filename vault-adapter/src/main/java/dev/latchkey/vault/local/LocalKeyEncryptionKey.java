@@ -24,6 +24,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -49,6 +50,10 @@ public final class LocalKeyEncryptionKey implements KeyEncryptionKey {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final SecureRandom random = new SecureRandom();
+    // Readers (wrap, unwrap) hold the read lock while they use key bytes; close() zeroes them under the write lock,
+    // so no call ever encrypts with a zeroed key.
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
     private final Path file;
     private final boolean readOnly;
     private volatile LocalKeyring keyring;
@@ -174,6 +179,16 @@ public final class LocalKeyEncryptionKey implements KeyEncryptionKey {
     @Override
     public WrappedKey wrap(SecretBytes dataKey, SealContext context) {
         Objects.requireNonNull(context, "context");
+        lifecycle.readLock().lock();
+        try {
+            return wrapOpen(dataKey, context);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private WrappedKey wrapOpen(SecretBytes dataKey, SealContext context) {
+        checkOpen();
         LocalKeyring ring = keyring;
         int version = ring.primaryVersion();
         byte[] plain = dataKey.revealBytes();
@@ -201,6 +216,16 @@ public final class LocalKeyEncryptionKey implements KeyEncryptionKey {
     @Override
     public SecretBytes unwrap(WrappedKey wrapped, SealContext context) {
         Objects.requireNonNull(context, "context");
+        lifecycle.readLock().lock();
+        try {
+            return unwrapOpen(wrapped, context);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private SecretBytes unwrapOpen(WrappedKey wrapped, SealContext context) {
+        checkOpen();
         LocalKeyring ring = keyring;
         byte[] bytes = wrapped.ciphertext();
         byte[] key = ring.enabledKey(wrapped.version());
@@ -233,6 +258,7 @@ public final class LocalKeyEncryptionKey implements KeyEncryptionKey {
      * @throws KeyProviderException          if the keyring file cannot be written
      */
     public synchronized int rotate() {
+        checkOpen();
         LocalKeyring next = keyring.rotated(random);
         persist(next);
         keyring = next;
@@ -247,15 +273,30 @@ public final class LocalKeyEncryptionKey implements KeyEncryptionKey {
      * @throws IllegalArgumentException if {@code version} is below 1 or above the primary version
      */
     public synchronized void setMinDecryptionVersion(int version) {
+        checkOpen();
         LocalKeyring next = keyring.withMinDecryptionVersion(version);
         persist(next);
         keyring = next;
     }
 
-    /** Zeroes the key material held in memory. */
+    /** Zeroes the key material held in memory; later calls fail with {@link KeyProviderException}. */
     @Override
-    public synchronized void close() {
-        keyring.destroy();
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                keyring.destroy();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new KeyProviderException("local keyring is closed");
+        }
     }
 
     @Override

@@ -98,6 +98,19 @@ class AwsKmsKeyEncryptionKeyTest {
     }
 
     @Test
+    void whenAliasCannotBeResolvedThenSealingStillWorksAndLearnsTheArnFromKms() {
+        kms.failWith(400, "AccessDeniedException");
+        AwsKmsKeyEncryptionKey kek = kek(settings("alias/latchkey", kms.endpoint()));
+        assertThat(kek.keyId()).isEqualTo("alias/latchkey");
+        kms.clearFailure();
+
+        byte[] sealed = uncached(kek).seal(SECRET, accessToken());
+
+        assertThat(SealedHeader.parse(sealed).key().keyId()).isEqualTo(keyArn);
+        assertThat(kek.keyId()).isEqualTo(keyArn);
+    }
+
+    @Test
     void whenOpenedForAnotherOwnerThenEncryptionContextMismatchIsSealedDataException() {
         AwsKmsKeyEncryptionKey kek = kek();
         EnvelopeSealer sealer = uncached(kek);

@@ -238,6 +238,19 @@ class LocalKeyEncryptionKeyTest {
         assertThat(status.minDecryptionVersion()).isEqualTo(1);
     }
 
+    @Test
+    void whenClosedThenKeysAreGoneAndEveryCallFailsClosed() {
+        LocalKeyEncryptionKey kek = LocalKeyEncryptionKey.ephemeral();
+        WrappedKey wrapped = kek.wrap(SecretBytes.copyOf(new byte[32]), accessToken());
+
+        kek.close();
+
+        assertThatThrownBy(() -> kek.wrap(SecretBytes.copyOf(new byte[32]), accessToken()))
+                .isInstanceOf(KeyProviderException.class);
+        assertThatThrownBy(() -> kek.unwrap(wrapped, accessToken())).isInstanceOf(KeyProviderException.class);
+        assertThatThrownBy(kek::rotate).isInstanceOf(KeyProviderException.class);
+    }
+
     private String readKeyring() {
         try {
             return Files.readString(dir.resolve("keyring.json"));
