@@ -26,6 +26,12 @@
 #   START_TIMEOUT=300                 seconds to wait for a server to become ready
 #   RESULTS_FILE=<this dir>/results.md
 #   KEEP_WORK=1                       keep the temp dir (logs, wrk output, Latchkey data dir)
+#   The machine may be shared, so CPU use by other processes is measured:
+#   IDLE_BUSY_MAX=25 IDLE_WAIT_MAX=300  before starting a server, wait up to IDLE_WAIT_MAX s for the
+#                                     machine to be at most IDLE_BUSY_MAX % busy
+#   OTHERS_MAX=0.25 MEASURE_ATTEMPTS=3  repeat a measured run during which other processes used more
+#                                     than OTHERS_MAX cores, up to MEASURE_ATTEMPTS runs; keep the least
+#                                     disturbed
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -304,7 +310,7 @@ run_wrk() {
   COMMAND["$server-$kind"]="$(wrk_cmd "$WRK_DURATION" "$script" "$url")"
 }
 
-declare -A RESULT=() COMMAND=() NOTE=() IDLE_BEFORE=() ATTEMPTS=() DISTURBED=()
+declare -A RESULT=() COMMAND=() NOTE=() IDLE_BEFORE=() ATTEMPTS=() DISTURBED=() TOKEN_KIND=()
 SERVER_SID=""
 
 field() { # <key> <name> -> value from a RESULT line, or "-"
@@ -317,6 +323,8 @@ bench_server() { # <server> <token url> <introspect url> <cc body>
   local server="$1" token_url="$2" introspect_url="$3" body="$4" token
   token="$(get_token "$token_url" "$body")" || { NOTE[$server]="token request failed (see log above)"; return 1; }
   [[ -n "$token" ]] || { NOTE[$server]="token response had no access_token"; return 1; }
+  if [[ "$token" =~ ^[^.]+\.[^.]+\.[^.]+$ ]]; then TOKEN_KIND[$server]="JWT"; else TOKEN_KIND[$server]="opaque"; fi
+  TOKEN_KIND[$server]+=" access token, expires_in $(json_field expires_in <"$WORK/token-response.json")s"
   check_introspection "$introspect_url" "$token" || { NOTE[$server]="introspection of a fresh token failed"; return 1; }
   run_wrk "$server" cc cc.lua "$token_url" CC_BODY="$body" || { NOTE[$server]="wrk client_credentials run failed"; return 1; }
   # A fresh token for introspection, well within its 300 s lifetime.
@@ -487,14 +495,18 @@ fi
   echo "## Servers"
   echo
   echo "- Keycloak: ${KC_VERSION_SEEN:-Keycloak 26.7.3} from \`org.keycloak:keycloak-quarkus-dist\`, \`kc.sh start-dev\` (H2 dev-file database),"
-  echo "  heap ${KC_HEAP:-kc.sh default (-Xms64m -Xmx512m)}; realm \`keycloak-realm/bench-realm.json\`; grant body \`$KEYCLOAK_CC_BODY\`."
-  echo "- Latchkey: $JAR_INFO; \`java $LATCHKEY_JAVA_OPTS -jar\`, fresh \`LATCHKEY_DATA_DIR\`; grant body \`$LATCHKEY_CC_BODY\`."
+  echo "  heap ${KC_HEAP:-kc.sh default (-Xms64m -Xmx512m)}; realm \`keycloak-realm/bench-realm.json\`; grant body \`$KEYCLOAK_CC_BODY\`;"
+  echo "  issues ${TOKEN_KIND[keycloak]:-(not seen)}."
+  echo "- Latchkey: $JAR_INFO; \`java $LATCHKEY_JAVA_OPTS -jar\`, fresh \`LATCHKEY_DATA_DIR\` (embedded PostgreSQL); grant body"
+  echo "  \`$LATCHKEY_CC_BODY\`; issues ${TOKEN_KIND[latchkey]:-(not seen)}."
   echo "- Both: confidential client \`$CLIENT_ID\`, client_secret_basic; introspection of a token from the same server, by the same client."
   echo
   echo "## Method"
   echo
-  echo "Per server and per endpoint: a ${WARMUP_DURATION} warm-up run (discarded), then the measured run. Exact commands of the measured runs"
-  echo "(the environment supplies \`CLIENT_SECRET\`, \`CC_BODY\` and \`INTROSPECT_TOKEN\`):"
+  echo "Per server and per endpoint: a ${WARMUP_DURATION} warm-up run (discarded), then the measured run. A measured run during which"
+  echo "other processes on this shared machine used more than ${OTHERS_MAX:-0.25} cores is repeated (up to ${MEASURE_ATTEMPTS:-3} runs in all) and the"
+  echo "least disturbed one is kept. Exact commands of the measured runs (the environment supplies \`CLIENT_SECRET\`,"
+  echo "\`CC_BODY\` and \`INTROSPECT_TOKEN\`):"
   echo
   echo '```'
   for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do

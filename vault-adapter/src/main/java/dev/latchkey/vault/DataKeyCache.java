@@ -41,7 +41,7 @@ public final class DataKeyCache implements AutoCloseable {
     private final LongAdder openHits = new LongAdder();
     private final LongAdder openMisses = new LongAdder();
     private final LongAdder evictions = new LongAdder();
-    private long lastSweep;
+    private volatile long lastSweep;
 
     /** A cache with the given limits, timed by {@link System#nanoTime()}. */
     public DataKeyCache(CacheSettings settings) {

@@ -84,14 +84,16 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
                 primary.primaryVersion(), aad) : null;
         DataKeyCache.SealLease lease = cache.acquireForSeal(sealId); // counts a miss when the cache is off
         byte[] key;
-        WrappedKey wrapped;
+        byte[] header;
         if (lease != null) {
             key = lease.key();
-            wrapped = lease.wrapped();
+            header = header(primary.providerId(), lease.wrapped());
         } else {
+            WrappedKey wrapped;
             try (GeneratedDataKey fresh = generate(context)) {
-                key = fresh.plaintext().revealBytes();
                 wrapped = fresh.wrapped();
+                header = header(primary.providerId(), wrapped); // validates the provider's answer before caching
+                key = fresh.plaintext().revealBytes();
             }
             if (sealId != null) {
                 cache.putForSeal(sealId, key, wrapped);
@@ -99,7 +101,6 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
             }
         }
         try (RawAesKey dataKey = new RawAesKey(key)) {
-            byte[] header = header(primary.providerId(), wrapped);
             byte[] out = new byte[header.length + SealedFormat.NONCE_BYTES + plaintext.length
                     + SealedFormat.TAG_BYTES];
             System.arraycopy(header, 0, out, 0, header.length);

@@ -75,8 +75,6 @@ class KeyProviderOutageTest {
 
     @Test
     void whenKekFailsUnexpectedlyThenSealingFailsWithKeyProviderException() {
-        KeyEncryptionKey broken = new CountingKeyEncryptionKey(local) {
-        };
         EnvelopeSealer brokenSealer = new EnvelopeSealer(new KeyEncryptionKey() {
             @Override
             public String providerId() {
@@ -85,7 +83,7 @@ class KeyProviderOutageTest {
 
             @Override
             public String keyId() {
-                return broken.keyId();
+                return local.keyId();
             }
 
             @Override
@@ -105,7 +103,7 @@ class KeyProviderOutageTest {
 
             @Override
             public KeyStatus status() {
-                return broken.status();
+                return local.status();
             }
         });
 

@@ -1,17 +1,14 @@
 package dev.latchkey.authz.admin;
 
-import static dev.latchkey.db.Tables.OAUTH_APPS;
-
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.config.BootstrapProperties;
 import java.util.List;
 import java.util.UUID;
-import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,14 +23,12 @@ public class Bootstrap implements ApplicationRunner {
 
     private final BootstrapProperties properties;
     private final AccountService accounts;
-    private final DSLContext dsl;
-    private final PasswordEncoder secretEncoder;
+    private final AppService apps;
 
-    public Bootstrap(BootstrapProperties properties, AccountService accounts, DSLContext dsl, PasswordEncoder passwordEncoder) {
+    public Bootstrap(BootstrapProperties properties, AccountService accounts, AppService apps) {
         this.properties = properties;
         this.accounts = accounts;
-        this.dsl = dsl;
-        this.secretEncoder = passwordEncoder;
+        this.apps = apps;
     }
 
     @Override
@@ -45,23 +40,7 @@ public class Bootstrap implements ApplicationRunner {
             log.info("Bootstrap: created admin user {}", properties.adminUsername());
         }
         if (properties.adminClientId() != null && properties.adminClientSecret() != null
-                && !dsl.fetchExists(OAUTH_APPS, OAUTH_APPS.CLIENT_ID.eq(properties.adminClientId()))) {
-            if (properties.adminClientSecret().length() < 16) {
-                throw new IllegalStateException("LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_SECRET must be at least 16 characters");
-            }
-            dsl.insertInto(OAUTH_APPS)
-                    .set(OAUTH_APPS.ID, UUID.randomUUID())
-                    .set(OAUTH_APPS.TEAM_ID, systemTeam())
-                    .set(OAUTH_APPS.NAME, "Latchkey admin automation")
-                    .set(OAUTH_APPS.CLIENT_ID, properties.adminClientId())
-                    .set(OAUTH_APPS.CLIENT_SECRET_HASH, secretEncoder.encode(properties.adminClientSecret()))
-                    .set(OAUTH_APPS.GRANT_TYPES, new String[] {"client_credentials"})
-                    .set(OAUTH_APPS.SCOPES, new String[] {"admin"})
-                    .set(OAUTH_APPS.TOKEN_ENDPOINT_AUTH_METHOD, "client_secret_basic")
-                    .set(OAUTH_APPS.REQUIRE_CONSENT, false)
-                    .set(OAUTH_APPS.REGISTERED_VIA, "bootstrap")
-                    .onConflictDoNothing()
-                    .execute();
+                && apps.createBootstrapClient(systemTeam(), properties.adminClientId(), properties.adminClientSecret())) {
             log.info("Bootstrap: created admin client {}", properties.adminClientId());
         }
     }
@@ -75,5 +54,4 @@ public class Bootstrap implements ApplicationRunner {
             }
         });
     }
-
 }

@@ -53,6 +53,32 @@ public final class AppService {
         return new CreatedApp(AppView.of(app), secret);
     }
 
+    /**
+     * Creates the bootstrap automation client with an operator-chosen id and secret (client credentials, scope
+     * {@code admin}); does nothing when the client id exists, so it only ever acts on first start.
+     */
+    public boolean createBootstrapClient(UUID teamId, String clientId, String secret) {
+        if (secret.length() < 16) {
+            throw new IllegalArgumentException("the bootstrap client secret must be at least 16 characters");
+        }
+        if (dsl.fetchExists(OAUTH_APPS, OAUTH_APPS.CLIENT_ID.eq(clientId))) {
+            return false;
+        }
+        return dsl.insertInto(OAUTH_APPS)
+                .set(OAUTH_APPS.ID, UUID.randomUUID())
+                .set(OAUTH_APPS.TEAM_ID, teamId)
+                .set(OAUTH_APPS.NAME, "Latchkey admin automation")
+                .set(OAUTH_APPS.CLIENT_ID, clientId)
+                .set(OAUTH_APPS.CLIENT_SECRET_HASH, secretEncoder.encode(secret))
+                .set(OAUTH_APPS.GRANT_TYPES, new String[] {"client_credentials"})
+                .set(OAUTH_APPS.SCOPES, new String[] {"admin"})
+                .set(OAUTH_APPS.TOKEN_ENDPOINT_AUTH_METHOD, "client_secret_basic")
+                .set(OAUTH_APPS.REQUIRE_CONSENT, false)
+                .set(OAUTH_APPS.REGISTERED_VIA, "bootstrap")
+                .onConflictDoNothing()
+                .execute() == 1;
+    }
+
     /** Replaces the app's metadata; the client id and secret stay. */
     public Optional<AppView> update(UUID appId, AppRegistration registration) {
         validate(registration);
