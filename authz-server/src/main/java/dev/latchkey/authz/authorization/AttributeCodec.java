@@ -30,6 +30,11 @@ final class AttributeCodec {
 
     private final JsonMapper json = JsonMapper.builder().build();
 
+    /** Plain JSON of already JSON-safe values (strings, numbers, booleans, lists and maps of them). */
+    String writeJson(Object value) {
+        return json.writeValueAsString(value);
+    }
+
     String write(Map<String, Object> values) {
         return json.writeValueAsString(encodeMap(values));
     }

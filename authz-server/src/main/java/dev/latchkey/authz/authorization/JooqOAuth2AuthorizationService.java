@@ -55,6 +55,8 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
     private static final String PLACEHOLDER = "#";
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+    /** How hashes travel inside the save statement (PostgreSQL's decode(…, 'base64') reads standard Base64). */
+    private static final Base64.Encoder HASH_TEXT = Base64.getEncoder();
 
     private final DSLContext dsl;
     private final TokenHasher hasher;
@@ -74,51 +76,69 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         List<OauthTokensRecord> tokens = tokenRows(authorization);
         boolean userGrant = AuthorizationGrantType.AUTHORIZATION_CODE.equals(authorization.getAuthorizationGrantType());
 
-        dsl.transaction(tx -> {
-            DSLContext db = tx.dsl();
-            boolean inserted = db.insertInto(OAUTH_GRANTS)
-                    .set(OAUTH_GRANTS.ID, authorization.getId())
-                    .set(OAUTH_GRANTS.APP_ID, UUID.fromString(authorization.getRegisteredClientId()))
-                    .set(OAUTH_GRANTS.PRINCIPAL_NAME, authorization.getPrincipalName())
-                    .set(OAUTH_GRANTS.USER_ID, userGrant
-                            ? DSL.select(USERS.ID).from(USERS).where(USERS.USERNAME.eq(authorization.getPrincipalName()))
-                            : DSL.select(DSL.inline((UUID) null)))
-                    .set(OAUTH_GRANTS.GRANT_TYPE, authorization.getAuthorizationGrantType().getValue())
-                    .set(OAUTH_GRANTS.SCOPES, authorization.getAuthorizedScopes().toArray(String[]::new))
-                    .set(OAUTH_GRANTS.ATTRIBUTES, JSONB.valueOf(attributesJson))
-                    .set(OAUTH_GRANTS.STATE_HASH, stateHash)
-                    .onConflict(OAUTH_GRANTS.ID).doUpdate()
-                    .set(OAUTH_GRANTS.SCOPES, DSL.excluded(OAUTH_GRANTS.SCOPES))
-                    .set(OAUTH_GRANTS.ATTRIBUTES, DSL.excluded(OAUTH_GRANTS.ATTRIBUTES))
-                    .set(OAUTH_GRANTS.STATE_HASH, DSL.excluded(OAUTH_GRANTS.STATE_HASH))
-                    .returningResult(DSL.field("xmax = 0", Boolean.class))
-                    .fetchSingle().value1();
-            if (!tokens.isEmpty()) {
-                var insert = db.insertInto(OAUTH_TOKENS, OAUTH_TOKENS.GRANT_ID, OAUTH_TOKENS.KIND, OAUTH_TOKENS.TOKEN_HASH,
-                        OAUTH_TOKENS.SCOPES, OAUTH_TOKENS.METADATA, OAUTH_TOKENS.ISSUED_AT, OAUTH_TOKENS.EXPIRES_AT,
-                        OAUTH_TOKENS.INVALIDATED_AT);
-                for (OauthTokensRecord t : tokens) {
-                    insert = insert.values(authorization.getId(), t.getKind(), t.getTokenHash(), t.getScopes(),
-                            t.getMetadata(), t.getIssuedAt(), t.getExpiresAt(), t.getInvalidatedAt());
-                }
-                insert.onConflict(OAUTH_TOKENS.TOKEN_HASH).doUpdate()
-                        .set(OAUTH_TOKENS.METADATA, DSL.excluded(OAUTH_TOKENS.METADATA))
-                        .set(OAUTH_TOKENS.INVALIDATED_AT,
-                                DSL.coalesce(OAUTH_TOKENS.INVALIDATED_AT, DSL.excluded(OAUTH_TOKENS.INVALIDATED_AT)))
-                        .where(OAUTH_TOKENS.GRANT_ID.eq(DSL.excluded(OAUTH_TOKENS.GRANT_ID)))
-                        .execute();
-            }
-            if (!inserted) {
-                // Tokens the authorization no longer holds were superseded (rotation) and stop working now.
-                db.update(OAUTH_TOKENS)
-                        .set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
-                        .where(OAUTH_TOKENS.GRANT_ID.eq(authorization.getId()))
-                        .and(OAUTH_TOKENS.INVALIDATED_AT.isNull())
-                        .and(OAUTH_TOKENS.TOKEN_HASH.notIn(tokens.stream().map(OauthTokensRecord::getTokenHash).toList()))
-                        .execute();
-            }
-        });
+        List<Map<String, Object>> tokenJson = new ArrayList<>();
+        for (OauthTokensRecord t : tokens) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("kind", t.getKind());
+            row.put("token_hash", HASH_TEXT.encodeToString(t.getTokenHash()));
+            row.put("scopes", Arrays.asList(t.getScopes()));
+            row.put("metadata", t.getMetadata().data());
+            row.put("issued_at", t.getIssuedAt().toString());
+            row.put("expires_at", t.getExpiresAt() == null ? null : t.getExpiresAt().toString());
+            row.put("invalidated", t.getInvalidatedAt() != null);
+            tokenJson.add(row);
+        }
+        // One statement, one round trip, atomic: upsert the grant, upsert its tokens, and invalidate tokens the
+        // authorization no longer holds (superseded by rotation). On the hot path (a new client-credentials grant)
+        // this is the only database call the token endpoint makes after client authentication.
+        dsl.resultQuery(SAVE_SQL,
+                authorization.getId(),
+                UUID.fromString(authorization.getRegisteredClientId()),
+                authorization.getPrincipalName(),
+                userGrant,
+                authorization.getPrincipalName(),
+                authorization.getAuthorizationGrantType().getValue(),
+                authorization.getAuthorizedScopes().toArray(String[]::new),
+                attributesJson,
+                stateHash,
+                codec.writeJson(tokenJson),
+                tokens.stream().map(t -> HASH_TEXT.encodeToString(t.getTokenHash())).toArray(String[]::new))
+                .fetch();
     }
+
+    /**
+     * Upserts a grant and its tokens. Tokens travel as one JSON array (hash Base64-encoded, metadata as JSON
+     * text); superseded tokens of an existing grant are invalidated in the same statement.
+     */
+    private static final String SAVE_SQL = """
+            with g as (
+                insert into oauth_grants (id, app_id, principal_name, user_id, grant_type, scopes, attributes, state_hash)
+                values ({0}, {1}, {2}, case when {3} then (select u.id from users u where u.username = {4}) end,
+                        {5}, {6}, cast({7} as jsonb), {8})
+                on conflict (id) do update set scopes = excluded.scopes, attributes = excluded.attributes,
+                        state_hash = excluded.state_hash
+                returning id, (xmax = 0) as inserted
+            ), v as (
+                select * from jsonb_to_recordset(cast({9} as jsonb)) as v(kind text, token_hash text, scopes text[],
+                        metadata text, issued_at timestamptz, expires_at timestamptz, invalidated boolean)
+            ), t as (
+                insert into oauth_tokens (grant_id, kind, token_hash, scopes, metadata, issued_at, expires_at, invalidated_at)
+                select g.id, v.kind, decode(v.token_hash, 'base64'),
+                       coalesce(v.scopes, '{}'), cast(v.metadata as jsonb), v.issued_at, v.expires_at,
+                       case when v.invalidated then now() end
+                from g, v
+                on conflict (token_hash) do update set metadata = excluded.metadata,
+                        invalidated_at = coalesce(oauth_tokens.invalidated_at, excluded.invalidated_at)
+                    where oauth_tokens.grant_id = excluded.grant_id
+                returning 1
+            ), s as (
+                update oauth_tokens set invalidated_at = now()
+                where grant_id = (select id from g) and not (select inserted from g) and invalidated_at is null
+                  and token_hash <> all (select decode(h, 'base64') from unnest(cast({10} as text[])) as h)
+                returning 1
+            )
+            select (select count(*) from t) as tokens, (select count(*) from s) as superseded
+            """;
 
     @Override
     public void remove(OAuth2Authorization authorization) {
