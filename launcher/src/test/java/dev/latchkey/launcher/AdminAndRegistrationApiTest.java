@@ -166,8 +166,9 @@ class AdminAndRegistrationApiTest {
         assertThat(readiness.statusCode()).isEqualTo(200);
         assertThat(readiness.body()).contains("UP");
         assertThat(Http.api().get(base + "/actuator/health/liveness").statusCode()).isEqualTo(200);
+        Http.api().get("/.well-known/openid-configuration");
         HttpResponse<String> metrics = Http.api().get(base + "/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("http_server_requests");
+        assertThat(metrics.body()).contains("http_server_requests").contains("latchkey_keys_cache");
     }
 }

@@ -31,11 +31,13 @@ public final class AppService {
     private final DSLContext dsl;
     private final PasswordEncoder secretEncoder;
     private final TokenHasher hasher;
+    private final JooqRegisteredClientRepository clients;
 
-    public AppService(DSLContext dsl, PasswordEncoder secretEncoder, TokenHasher hasher) {
+    public AppService(DSLContext dsl, PasswordEncoder secretEncoder, TokenHasher hasher, JooqRegisteredClientRepository clients) {
         this.dsl = dsl;
         this.secretEncoder = secretEncoder;
         this.hasher = hasher;
+        this.clients = clients;
     }
 
     public CreatedApp create(AppRegistration registration, String registeredVia) {
@@ -93,6 +95,7 @@ public final class AppService {
         apply(app, registration);
         app.setUpdatedAt(OffsetDateTime.now());
         app.store();
+        clients.evict(app.getClientId());
         return Optional.of(AppView.of(app));
     }
 
@@ -110,12 +113,16 @@ public final class AppService {
         app.setSecretRotatedAt(OffsetDateTime.now());
         app.setUpdatedAt(OffsetDateTime.now());
         app.store();
+        clients.evict(app.getClientId());
         return Optional.of(new CreatedApp(AppView.of(app), secret));
     }
 
     /** Deletes the app; every grant, token and consent of it goes with it (foreign keys cascade). */
     public boolean delete(UUID appId) {
-        return dsl.deleteFrom(OAUTH_APPS).where(OAUTH_APPS.ID.eq(appId)).execute() == 1;
+        Optional<String> clientId = dsl.deleteFrom(OAUTH_APPS).where(OAUTH_APPS.ID.eq(appId))
+                .returning(OAUTH_APPS.CLIENT_ID).fetchOptional(OAUTH_APPS.CLIENT_ID);
+        clientId.ifPresent(clients::evict);
+        return clientId.isPresent();
     }
 
     public Optional<AppView> find(UUID appId) {
@@ -134,8 +141,10 @@ public final class AppService {
     }
 
     public boolean setPublished(UUID appId, boolean published) {
-        return dsl.update(OAUTH_APPS).set(OAUTH_APPS.IS_PUBLISHED, published)
-                .where(OAUTH_APPS.ID.eq(appId)).execute() == 1;
+        Optional<String> clientId = dsl.update(OAUTH_APPS).set(OAUTH_APPS.IS_PUBLISHED, published)
+                .where(OAUTH_APPS.ID.eq(appId)).returning(OAUTH_APPS.CLIENT_ID).fetchOptional(OAUTH_APPS.CLIENT_ID);
+        clientId.ifPresent(clients::evict);
+        return clientId.isPresent();
     }
 
     /** Sets the RFC 7592 registration access token of a dynamically registered app; returns the token once. */

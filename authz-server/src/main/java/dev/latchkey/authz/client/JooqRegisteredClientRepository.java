@@ -4,7 +4,10 @@ import static dev.latchkey.db.Tables.OAUTH_APPS;
 
 import dev.latchkey.db.tables.records.OauthAppsRecord;
 import java.time.Duration;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -19,6 +22,10 @@ import org.springframework.security.oauth2.server.authorization.settings.TokenSe
 /**
  * Registered clients read from {@code oauth_apps}. Apps are created and changed through {@link AppService}, which
  * owns secret generation and hashing; this repository only maps rows to Spring Authorization Server's model.
+ *
+ * <p>Lookups by client id are cached for a short time ({@code latchkey.authz.client-cache-ttl}, default 1 s) so a
+ * busy token endpoint does not read the same row thousands of times a second. Changes made on this node evict at
+ * once; other nodes see a change (rotation, deletion) within the TTL.
  */
 public final class JooqRegisteredClientRepository implements RegisteredClientRepository {
 
@@ -26,9 +33,16 @@ public final class JooqRegisteredClientRepository implements RegisteredClientRep
     static final Duration AUTHORIZATION_CODE_TTL = Duration.ofSeconds(60);
 
     private final DSLContext dsl;
+    private final Cache<String, Optional<RegisteredClient>> byClientId;
 
-    public JooqRegisteredClientRepository(DSLContext dsl) {
+    public JooqRegisteredClientRepository(DSLContext dsl, Duration cacheTtl) {
         this.dsl = dsl;
+        this.byClientId = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
+    }
+
+    /** Forgets the cached client, after a change to its app. */
+    public void evict(String clientId) {
+        byClientId.invalidate(clientId);
     }
 
     /**
@@ -57,8 +71,8 @@ public final class JooqRegisteredClientRepository implements RegisteredClientRep
         if (clientId == null || clientId.length() > 200) {
             return null;
         }
-        return dsl.selectFrom(OAUTH_APPS).where(OAUTH_APPS.CLIENT_ID.eq(clientId)).fetchOptional()
-                .map(JooqRegisteredClientRepository::toRegisteredClient).orElse(null);
+        return byClientId.get(clientId, id -> dsl.selectFrom(OAUTH_APPS).where(OAUTH_APPS.CLIENT_ID.eq(id)).fetchOptional()
+                .map(JooqRegisteredClientRepository::toRegisteredClient)).orElse(null);
     }
 
     /** Maps an {@code oauth_apps} row (or any record holding its fields) to a registered client. */

@@ -57,8 +57,8 @@ public class AuthzServerConfiguration {
     }
 
     @Bean
-    JooqRegisteredClientRepository registeredClientRepository(DSLContext dsl) {
-        return new JooqRegisteredClientRepository(dsl);
+    JooqRegisteredClientRepository registeredClientRepository(DSLContext dsl, LatchkeyAuthzProperties properties) {
+        return new JooqRegisteredClientRepository(dsl, properties.clientCacheTtl());
     }
 
     @Bean
@@ -72,8 +72,9 @@ public class AuthzServerConfiguration {
     }
 
     @Bean
-    AppService appService(DSLContext dsl, VerifiedSecretCache clientSecretEncoder, TokenHasher hasher) {
-        return new AppService(dsl, clientSecretEncoder, hasher);
+    AppService appService(DSLContext dsl, VerifiedSecretCache clientSecretEncoder, TokenHasher hasher,
+            JooqRegisteredClientRepository clients) {
+        return new AppService(dsl, clientSecretEncoder, hasher, clients);
     }
 
     @Bean

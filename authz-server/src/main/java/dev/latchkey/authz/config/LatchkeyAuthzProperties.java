@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param secretCacheTtl      how long a successful client-secret verification is remembered
  * @param signingKeyRotation  age after which the signing key is rotated automatically
  * @param signingKeyOverlap   how long a retired signing key stays published
+ * @param clientCacheTtl      how long a registered client read from the database is reused (other nodes see app
+ *                            changes within this time)
  */
 @ConfigurationProperties("latchkey.authz")
 public record LatchkeyAuthzProperties(
@@ -18,12 +20,14 @@ public record LatchkeyAuthzProperties(
         String jwtAudience,
         Duration secretCacheTtl,
         Duration signingKeyRotation,
-        Duration signingKeyOverlap) {
+        Duration signingKeyOverlap,
+        Duration clientCacheTtl) {
 
     public LatchkeyAuthzProperties {
         secretCacheTtl = secretCacheTtl == null ? Duration.ofMinutes(5) : secretCacheTtl;
         signingKeyRotation = signingKeyRotation == null ? Duration.ofDays(30) : signingKeyRotation;
         signingKeyOverlap = signingKeyOverlap == null ? Duration.ofDays(2) : signingKeyOverlap;
+        clientCacheTtl = clientCacheTtl == null ? Duration.ofSeconds(1) : clientCacheTtl;
     }
 
     public String audience() {
