@@ -87,6 +87,12 @@ public class AuthzServerConfiguration {
         return new dev.latchkey.authz.registration.RegistrationTokens(dsl, hasher);
     }
 
+    /** The platform's sealed values (signing keys, system secrets), for the vault-adapter rewrap job. */
+    @Bean
+    dev.latchkey.authz.keys.PlatformSealedValueStore platformSealedValueStore(DSLContext dsl) {
+        return new dev.latchkey.authz.keys.PlatformSealedValueStore(dsl);
+    }
+
     @Bean
     SigningKeys signingKeys(DSLContext dsl, Sealer sealer, LatchkeyAuthzProperties properties) {
         SigningKeys keys = new SigningKeys(dsl, sealer, properties.signingKeyOverlap(), Clock.systemUTC());

@@ -148,7 +148,7 @@ public final class SigningKeys implements JWKSource<SecurityContext> {
         return new JWKSet(keys);
     }
 
-    private static SealContext context(String kid) {
+    static SealContext context(String kid) {
         return new SealContext("system", kid, "signing_key");
     }
 }

@@ -24,7 +24,7 @@ public final class SystemSecrets {
     }
 
     public SecretBytes getOrCreate(String name, int lengthBytes) {
-        SealContext context = new SealContext("system", name, "system_secret");
+        SealContext context = context(name);
         byte[] fresh = SecretGenerator.randomBytes(lengthBytes);
         try {
             dsl.insertInto(SYSTEM_SECRETS)
@@ -38,5 +38,9 @@ public final class SystemSecrets {
         byte[] sealed = dsl.select(SYSTEM_SECRETS.SEALED).from(SYSTEM_SECRETS)
                 .where(SYSTEM_SECRETS.NAME.eq(name)).fetchSingle(SYSTEM_SECRETS.SEALED);
         return sealer.open(sealed, context);
+    }
+
+    static SealContext context(String name) {
+        return new SealContext("system", name, "system_secret");
     }
 }
