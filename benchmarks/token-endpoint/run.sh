@@ -209,12 +209,25 @@ CLK_TCK="$(getconf CLK_TCK)"
 machine_ticks() { # -> "<busy ticks> <total ticks>" summed over all CPUs
   awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
 }
-session_ticks() { # <session id> -> utime+stime ticks of every live process in that session
-  local sid="$1" f
+server_ticks() { # -> CPU ticks used so far by the server under test: every live process of the
+  # session $SERVER_SID, plus (Latchkey) the embedded PostgreSQL, whose postmaster and
+  # backends each run in a session of their own: the postmaster named in a postmaster.pid
+  # under $SERVER_PG_DIR and its children, including children that have already exited.
+  local pm="" f
+  if [[ -n "${SERVER_PG_DIR:-}" ]]; then
+    f="$(find "$SERVER_PG_DIR" -name postmaster.pid 2>/dev/null | head -n1)"
+    [[ -n "$f" ]] && pm="$(head -n1 "$f" 2>/dev/null)"
+  fi
   for f in /proc/[0-9]*/stat; do
     cat "$f" 2>/dev/null
     echo
-  done | awk -v sid="$sid" 'NF { sub(/^.*\) /, ""); if ($4 == sid) t += $12 + $13 } END { print t + 0 }'
+  done | awk -v sid="$SERVER_SID" -v pm="${pm:--1}" '
+    NF {
+      pid = $1; sub(/^.*\) /, "")   # now $2 = ppid, $4 = session, $12..$15 = utime stime cutime cstime
+      if ($4 == sid) t += $12 + $13
+      else if (pid == pm || $2 == pm) t += $12 + $13 + $14 + $15
+    }
+    END { print t + 0 }'
 }
 busy_percent() { # <seconds> -> whole-machine CPU busy % over that interval
   local a b
@@ -241,6 +254,17 @@ wait_for_idle() {
   done
 }
 
+# Single-thread CPU speed probe (RSA-2048 signatures/s, 3 s).  On a virtual
+# machine the host's load can change the speed of "the same" CPU by tens of
+# percent from one minute to the next; this records it next to each server.
+cpu_probe() {
+  if command -v openssl >/dev/null; then
+    openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ { printf "%.0f", $(NF - 1); found = 1 } END { if (!found) printf "?" }'
+  else
+    printf "?"
+  fi
+}
+
 wrk_cmd() { # <duration> <script> <url>  -> the wrk command line
   # shellcheck disable=SC2086
   echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" $WRK_EXTRA_ARGS -s "$HERE/$2" "$3"
@@ -254,11 +278,11 @@ measure() {
   local server="$1" kind="$2" script="$3" url="$4" out="$5"
   shift 5
   local m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
-  m0=($(machine_ticks)); s0="$(session_ticks "$SERVER_SID")"
+  m0=($(machine_ticks)); s0="$(server_ticks)"
   { time env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
       $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1; } 2>"$out.time" \
     || { cat "$out" >&2; return 1; }
-  m1=($(machine_ticks)); s1="$(session_ticks "$SERVER_SID")"
+  m1=($(machine_ticks)); s1="$(server_ticks)"
   wrk_cpu="$(awk '{ print $1 + $2 }' "$out.time")"
   sed -n '/^----/,$p' "$out" | grep -v '^RESULT' >&2
   grep '^RESULT' "$out" | tail -n1 | awk \
@@ -310,8 +334,10 @@ run_wrk() {
   COMMAND["$server-$kind"]="$(wrk_cmd "$WRK_DURATION" "$script" "$url")"
 }
 
-declare -A RESULT=() COMMAND=() NOTE=() IDLE_BEFORE=() ATTEMPTS=() DISTURBED=() TOKEN_KIND=()
+declare -A RESULT=() COMMAND=() NOTE=() IDLE_BEFORE=() ATTEMPTS=() DISTURBED=() TOKEN_KIND=() CPU_PROBE=()
+JAR_INFO="-"
 SERVER_SID=""
+SERVER_PG_DIR=""
 
 field() { # <key> <name> -> value from a RESULT line, or "-"
   local line="${RESULT[$1]:-}"
@@ -339,6 +365,7 @@ run_keycloak() {
   port_in_use "$KEYCLOAK_PORT" && { NOTE[keycloak]="port $KEYCLOAK_PORT already in use"; return 1; }
   log "=== Keycloak ==="
   wait_for_idle keycloak
+  CPU_PROBE[keycloak]="before: $(cpu_probe)"
   local -a kcenv=(KC_RUN_DIR="$WORK/keycloak" KC_JAVA_HOME="$BENCH_JAVA_HOME" KC_START_TIMEOUT="$START_TIMEOUT")
   [[ -n "${KC_HEAP:-}" ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
   KC_STARTED=1
@@ -348,10 +375,12 @@ run_keycloak() {
     return 1
   fi
   SERVER_SID="$(cat "$WORK/keycloak/keycloak.pid")"  # kc.sh runs under setsid
+  SERVER_PG_DIR=""
   KC_VERSION_SEEN="$(grep -o 'Keycloak [0-9][0-9.]* on JVM' "$WORK/keycloak/keycloak.log" | head -n1 || true)"
   local rc=0
   bench_server keycloak "$KC_TOKEN_URL" "$KC_INTROSPECT_URL" "$KEYCLOAK_CC_BODY" || rc=1
   stop_keycloak
+  CPU_PROBE[keycloak]+=", after: $(cpu_probe)"
   return $rc
 }
 
@@ -370,7 +399,9 @@ run_latchkey() {
   # Run a private copy, so that a rebuild of launcher/target during the run
   # cannot pull the jar from under the JVM.
   cp "$LATCHKEY_JAR" "$WORK/latchkey.jar"
+  JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR"), sha256 $(sha256sum "$WORK/latchkey.jar" | cut -c1-12), built $(date -u -r "$LATCHKEY_JAR" '+%Y-%m-%d %H:%M UTC')"
   wait_for_idle latchkey
+  CPU_PROBE[latchkey]="before: $(cpu_probe)"
   LK_DATA_DIR="$WORK/latchkey-data"
   mkdir -p "$LK_DATA_DIR"
   local logfile="$WORK/latchkey.log"
@@ -384,7 +415,8 @@ run_latchkey() {
     exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$WORK/latchkey.jar" </dev/null >"$logfile" 2>&1
   ) &
   LK_PID=$!
-  SERVER_SID="$LK_PID"  # setsid: the JVM (and the embedded PostgreSQL it starts) share this session id
+  SERVER_SID="$LK_PID"         # setsid: the JVM leads its own session
+  SERVER_PG_DIR="$LK_DATA_DIR"  # the embedded PostgreSQL does not stay in it (see server_ticks)
   log "java $LATCHKEY_JAVA_OPTS -jar $LATCHKEY_JAR  (pid $LK_PID, log $logfile)"
   local waited=0 status=""
   while :; do
@@ -418,6 +450,7 @@ run_latchkey() {
     log "Latchkey log tail:"; tail -n 40 "$logfile" >&2 || true
   fi
   stop_latchkey
+  CPU_PROBE[latchkey]+=", after: $(cpu_probe)"
   return $rc
 }
 
@@ -473,10 +506,6 @@ CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 MEM_TOTAL="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 GIT_REV="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
-JAR_INFO="-"
-if [[ -f "$LATCHKEY_JAR" ]]; then
-  JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR"), sha256 $(sha256sum "$LATCHKEY_JAR" | cut -c1-12), built $(date -u -r "$LATCHKEY_JAR" '+%Y-%m-%d %H:%M UTC')"
-fi
 
 {
   echo "# Token endpoint benchmark: Latchkey vs Keycloak"
@@ -531,13 +560,22 @@ fi
   done
   echo
   echo "CPU during the measured runs (this machine is shared: \"others\" is CPU used by processes other than the"
-  echo "server and wrk, in cores on average; anything well above 0 means the figures are disturbed):"
+  echo "server and wrk, in cores on average; anything well above 0 means the figures are disturbed; Latchkey's server"
+  echo "CPU includes its embedded PostgreSQL):"
   echo
   echo "| run | machine before server start | measured runs | server CPU ms/request | server cores | wrk cores | others cores |"
   echo "|---|---|---:|---:|---:|---:|---:|"
   for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
     [[ -n "${RESULT[$k]:-}" ]] || continue
     echo "| $k | ${IDLE_BEFORE[${k%%-*}]:-} | ${ATTEMPTS[$k]:-1}${DISTURBED[$k]:+ (all disturbed)} | $(field "$k" server_cpu_ms_per_req) | $(field "$k" server_cores) | $(field "$k" wrk_cores) | $(field "$k" other_cores) |"
+  done
+  echo
+  echo "Single-thread CPU speed probe (\`openssl speed -seconds 3 rsa2048\`, RSA-2048 signatures/s) before starting and after"
+  echo "stopping each server; this virtual machine's speed drifts with the host's load, so compare figures measured at"
+  echo "similar probe values:"
+  echo
+  for s in keycloak latchkey; do
+    [[ -n "${CPU_PROBE[$s]:-}" ]] && echo "- $s: ${CPU_PROBE[$s]}"
   done
   echo
   echo "Raw wrk summaries:"

@@ -92,7 +92,7 @@ cmd_install() {
   local tmp
   tmp="$(mktemp -d "$(dirname "$KC_HOME")/.keycloak-install.XXXXXX")"
   # shellcheck disable=SC2064
-  trap "rm -rf '$tmp'" RETURN
+  trap "rm -rf '$tmp'; trap - RETURN" RETURN
   log "fetching org.keycloak:keycloak-quarkus-dist:$KC_VERSION:tar.gz"
   # Run from an empty directory so Maven does not pick up a project pom.
   mkdir -p "$tmp/mvn" "$tmp/out" "$tmp/unpack"
