@@ -14,8 +14,8 @@
 #   WRK_THREADS=2 WRK_CONNECTIONS=16 WRK_DURATION=30s WARMUP_DURATION=10s
 #   WRK_EXTRA_ARGS=""                 extra wrk arguments (e.g. --timeout 5s)
 #   KEYCLOAK_PORT=18180
-#   KC_HEAP=""                        Keycloak heap flags (JAVA_OPTS_KC_HEAP); empty = kc.sh default
-#                                     (-Xms64m -Xmx512m)
+#   KC_HEAP="-Xms1g -Xmx1g"           Keycloak heap flags (JAVA_OPTS_KC_HEAP), the same as Latchkey's by
+#                                     default; KC_HEAP=kc-default keeps kc.sh's own (-Xms64m -Xmx512m)
 #   LATCHKEY_JAR=<repo>/launcher/target/latchkey.jar
 #   LATCHKEY_PORT=18081 LATCHKEY_MGMT_PORT=18082
 #   LATCHKEY_JAVA_OPTS="-Xms1g -Xmx1g"
@@ -59,6 +59,7 @@ LATCHKEY_JAVA_OPTS="${LATCHKEY_JAVA_OPTS:--Xms1g -Xmx1g}"
 LATCHKEY_CC_BODY="${LATCHKEY_CC_BODY:-grant_type=client_credentials&scope=admin}"
 KEYCLOAK_CC_BODY="${KEYCLOAK_CC_BODY:-grant_type=client_credentials}"
 START_TIMEOUT="${START_TIMEOUT:-300}"
+KC_HEAP="${KC_HEAP:--Xms1g -Xmx1g}"
 RESULTS_FILE="${RESULTS_FILE:-$HERE/results.md}"
 
 # The client both servers know.  Keep in sync with keycloak-realm/bench-realm.json.
@@ -367,7 +368,7 @@ run_keycloak() {
   wait_for_idle keycloak
   CPU_PROBE[keycloak]="before: $(cpu_probe)"
   local -a kcenv=(KC_RUN_DIR="$WORK/keycloak" KC_JAVA_HOME="$BENCH_JAVA_HOME" KC_START_TIMEOUT="$START_TIMEOUT")
-  [[ -n "${KC_HEAP:-}" ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
+  [[ "$KC_HEAP" != kc-default ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
   KC_STARTED=1
   if ! env "${kcenv[@]}" "$KEYCLOAK_SH" start "$REALM_DIR" "$KEYCLOAK_PORT"; then
     KC_STARTED=0
@@ -524,7 +525,7 @@ WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
   echo "## Servers"
   echo
   echo "- Keycloak: ${KC_VERSION_SEEN:-Keycloak 26.7.3} from \`org.keycloak:keycloak-quarkus-dist\`, \`kc.sh start-dev\` (H2 dev-file database),"
-  echo "  heap ${KC_HEAP:-kc.sh default (-Xms64m -Xmx512m)}; realm \`keycloak-realm/bench-realm.json\`; grant body \`$KEYCLOAK_CC_BODY\`;"
+  echo "  heap $([[ "$KC_HEAP" == kc-default ]] && echo "kc.sh default (-Xms64m -Xmx512m)" || echo "\`$KC_HEAP\`"); realm \`keycloak-realm/bench-realm.json\`; grant body \`$KEYCLOAK_CC_BODY\`;"
   echo "  issues ${TOKEN_KIND[keycloak]:-(not seen)}."
   echo "- Latchkey: $JAR_INFO; \`java $LATCHKEY_JAVA_OPTS -jar\`, fresh \`LATCHKEY_DATA_DIR\` (embedded PostgreSQL); grant body"
   echo "  \`$LATCHKEY_CC_BODY\`; issues ${TOKEN_KIND[latchkey]:-(not seen)}."

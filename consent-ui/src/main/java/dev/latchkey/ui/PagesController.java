@@ -28,9 +28,9 @@ public class PagesController {
 
     private final RegisteredClientRepository clients;
     private final JooqOAuth2AuthorizationConsentService consents;
-    private final ScopeDescriptions scopes;
+    private final ScopeWords scopes;
 
-    public PagesController(RegisteredClientRepository clients, JooqOAuth2AuthorizationConsentService consents, ScopeDescriptions scopes) {
+    public PagesController(RegisteredClientRepository clients, JooqOAuth2AuthorizationConsentService consents, ScopeWords scopes) {
         this.clients = clients;
         this.consents = consents;
         this.scopes = scopes;
@@ -64,12 +64,10 @@ public class PagesController {
         Set<String> granted = previous == null ? Set.of() : previous.getScopes();
         List<ScopeView> toApprove = new ArrayList<>();
         List<ScopeView> alreadyGranted = new ArrayList<>();
-        for (String requested : new LinkedHashSet<>(List.of(scope.trim().split(" +")))) {
-            if (requested.isEmpty() || OidcScopes.OPENID.equals(requested)) {
-                continue;
-            }
-            (granted.contains(requested) ? alreadyGranted : toApprove).add(new ScopeView(requested, scopes.describe(requested)));
-        }
+        Set<String> requestedScopes = new LinkedHashSet<>(List.of(scope.trim().split(" +")));
+        requestedScopes.removeIf(requested -> requested.isEmpty() || OidcScopes.OPENID.equals(requested));
+        scopes.describe(requestedScopes).forEach((requested, words) ->
+                (granted.contains(requested) ? alreadyGranted : toApprove).add(new ScopeView(requested, words)));
         model.addAttribute("clientId", clientId);
         model.addAttribute("state", state);
         model.addAttribute("appName", client.getClientName());

@@ -8,7 +8,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 /**
- * The page chain: login, consent, connected apps, errors. Strict CSP with no inline code and no third-party
+ * The page chain: login, consent, connected apps, developer portal, admin pages, errors. Strict CSP with no inline code and no third-party
  * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login.
  */
 @Configuration(proxyBeanMethods = false)
@@ -25,7 +25,10 @@ public class UiSecurityConfiguration {
     @Order(100)
     SecurityFilterChain pagesFilterChain(HttpSecurity http) throws Exception {
         http.authorizeHttpRequests(authorize -> authorize
-                        .requestMatchers("/login", "/css/**", "/error", "/favicon.ico").permitAll()
+                        .requestMatchers("/login", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
+                        // Developer portal and admin pages; their services check the role again, per request.
+                        .requestMatchers("/developer", "/developer/**").hasRole("DEVELOPER")
+                        .requestMatchers("/admin", "/admin/**").hasRole("ADMIN")
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout"))

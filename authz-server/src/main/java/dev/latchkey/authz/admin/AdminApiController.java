@@ -7,9 +7,12 @@ import dev.latchkey.authz.client.AppRegistration;
 import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.client.AppView;
 import dev.latchkey.authz.client.CreatedApp;
+import dev.latchkey.authz.developer.AppActivity;
+import dev.latchkey.authz.developer.AppActivityService;
 import dev.latchkey.authz.keys.SigningKeys;
 import dev.latchkey.authz.registration.RegistrationTokens;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,12 +40,15 @@ public class AdminApiController {
     private final AppService apps;
     private final RegistrationTokens registrationTokens;
     private final SigningKeys signingKeys;
+    private final AppActivityService activity;
 
-    public AdminApiController(AccountService accounts, AppService apps, RegistrationTokens registrationTokens, SigningKeys signingKeys) {
+    public AdminApiController(AccountService accounts, AppService apps, RegistrationTokens registrationTokens, SigningKeys signingKeys,
+            AppActivityService activity) {
         this.accounts = accounts;
         this.apps = apps;
         this.registrationTokens = registrationTokens;
         this.signingKeys = signingKeys;
+        this.activity = activity;
     }
 
     public record NewTeam(String name) {}
@@ -102,9 +108,13 @@ public class AdminApiController {
         return apps.update(id, body).orElseThrow(() -> new NotFoundException("app"));
     }
 
+    /** Body of a rotation; {@code graceSeconds} (default 0) keeps the old secret working that long. */
+    public record RotateSecret(Long graceSeconds) {}
+
     @PostMapping("/apps/{id}/secret")
-    CreatedApp rotateSecret(@PathVariable UUID id) {
-        return apps.rotateSecret(id).orElseThrow(() -> new NotFoundException("app"));
+    CreatedApp rotateSecret(@PathVariable UUID id, @RequestBody(required = false) RotateSecret body) {
+        long grace = body == null || body.graceSeconds() == null ? 0 : body.graceSeconds();
+        return apps.rotateSecret(id, Duration.ofSeconds(grace)).orElseThrow(() -> new NotFoundException("app"));
     }
 
     @PostMapping("/apps/{id}/publish")
@@ -113,6 +123,21 @@ public class AdminApiController {
             throw new NotFoundException("app");
         }
         return Map.of("id", id, "published", true);
+    }
+
+    /** Back to private: new authorizations only from the app's team (existing grants are not revoked). */
+    @PostMapping("/apps/{id}/unpublish")
+    Map<String, Object> unpublish(@PathVariable UUID id) {
+        if (!apps.setPublished(id, false)) {
+            throw new NotFoundException("app");
+        }
+        return Map.of("id", id, "published", false);
+    }
+
+    @GetMapping("/apps/{id}/activity")
+    AppActivity activity(@PathVariable UUID id) {
+        apps.find(id).orElseThrow(() -> new NotFoundException("app"));
+        return activity.activity(id);
     }
 
     @DeleteMapping("/apps/{id}")

@@ -1,6 +1,5 @@
 package dev.latchkey.authz.authorization;
 
-import static dev.latchkey.db.Tables.OAUTH_APPS;
 import static dev.latchkey.db.Tables.OAUTH_GRANTS;
 import static dev.latchkey.db.Tables.OAUTH_TOKENS;
 import static dev.latchkey.db.Tables.USERS;
@@ -11,6 +10,7 @@ import dev.latchkey.db.tables.OauthTokens;
 import dev.latchkey.db.tables.records.OauthGrantsRecord;
 import dev.latchkey.db.tables.records.OauthTokensRecord;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.Result;
@@ -52,6 +53,7 @@ import org.springframework.security.oauth2.server.authorization.client.Registere
 public final class JooqOAuth2AuthorizationService implements OAuth2AuthorizationService, AutoCloseable {
 
     private static final OAuth2TokenType STATE = new OAuth2TokenType(OAuth2ParameterNames.STATE);
+    private static final OauthTokens TOKEN = OAUTH_TOKENS.as("t");
     /** Placeholders start with a character no issued value contains. */
     private static final String PLACEHOLDER = "#";
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
@@ -63,11 +65,24 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
     private final TokenHasher hasher;
     private final AttributeCodec codec = new AttributeCodec();
     private final IssuanceBatcher issuance;
+    private final JooqRegisteredClientRepository clients;
+    /** The introspection hot path's query, rendered once: jOOQ rendering cost more than the query itself. */
+    private final String findByTokenSql;
+    private final Field<?>[] findByTokenFields;
 
-    public JooqOAuth2AuthorizationService(DSLContext dsl, TokenHasher hasher) {
+    public JooqOAuth2AuthorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients) {
         this.dsl = dsl;
         this.hasher = hasher;
+        this.clients = clients;
         this.issuance = new IssuanceBatcher(dsl, codec::writeJson, 1);
+        OauthTokens m = OAUTH_TOKENS.as("m");
+        var byToken = dsl.select(OAUTH_GRANTS.fields()).select(TOKEN.fields())
+                .from(m)
+                .join(OAUTH_GRANTS).on(OAUTH_GRANTS.ID.eq(m.GRANT_ID))
+                .join(TOKEN).on(TOKEN.GRANT_ID.eq(OAUTH_GRANTS.ID).and(TOKEN.ID.eq(m.ID).or(TOKEN.INVALIDATED_AT.isNull())))
+                .where(m.TOKEN_HASH.eq(new byte[0]));
+        this.findByTokenSql = byToken.getSQL();
+        this.findByTokenFields = byToken.getSelect().toArray(Field[]::new);
     }
 
     /** Stops the issuance writers (on shutdown). */
@@ -92,11 +107,11 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
             row.put("principal_name", authorization.getPrincipalName());
             row.put("grant_type", authorization.getAuthorizationGrantType().getValue());
             row.put("scopes", List.copyOf(authorization.getAuthorizedScopes()));
-            row.put("attributes", attributes.isEmpty() ? Map.of() : codec.read(attributesJson));
+            row.put("attributes", attributesJson);
             row.put("kind", token.getKind());
             row.put("token_hash", HASH_TEXT.encodeToString(token.getTokenHash()));
             row.put("token_scopes", Arrays.asList(token.getScopes()));
-            row.put("metadata", codec.read(token.getMetadata().data()));
+            row.put("metadata", token.getMetadata().data());
             row.put("issued_at", token.getIssuedAt().toString());
             row.put("expires_at", token.getExpiresAt() == null ? null : token.getExpiresAt().toString());
             issuance.write(row);
@@ -197,14 +212,12 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         if (id == null || id.length() > 200) {
             return null;
         }
-        OauthTokens t = OAUTH_TOKENS.as("t");
-        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
+        Result<Record> rows = dsl.select(OAUTH_GRANTS.fields()).select(TOKEN.fields())
                 .from(OAUTH_GRANTS)
-                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
-                .leftJoin(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.INVALIDATED_AT.isNull()))
+                .leftJoin(TOKEN).on(TOKEN.GRANT_ID.eq(OAUTH_GRANTS.ID).and(TOKEN.INVALIDATED_AT.isNull()))
                 .where(OAUTH_GRANTS.ID.eq(id))
                 .fetch();
-        return rows.isEmpty() ? null : toAuthorization(rows, t, null, null, null, false);
+        return rows.isEmpty() ? null : toAuthorization(rows, null, null, null, false);
     }
 
     @Override
@@ -216,19 +229,18 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
             return findByState(token);
         }
         byte[] hash = hasher.hashToken(token);
-        OauthTokens m = OAUTH_TOKENS.as("m");
-        OauthTokens t = OAUTH_TOKENS.as("t");
-        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
-                .from(m)
-                .join(OAUTH_GRANTS).on(OAUTH_GRANTS.ID.eq(m.GRANT_ID))
-                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
-                .join(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.ID.eq(m.ID).or(t.INVALIDATED_AT.isNull())))
-                .where(m.TOKEN_HASH.eq(hash))
-                .fetch();
+        Result<Record> rows = dsl.connectionResult(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(findByTokenSql)) {
+                statement.setBytes(1, hash);
+                try (ResultSet resultSet = statement.executeQuery()) {
+                    return dsl.fetch(resultSet, findByTokenFields);
+                }
+            }
+        });
         if (rows.isEmpty()) {
             return tokenType == null ? findByState(token) : null;
         }
-        OauthTokensRecord matched = rows.stream().map(r -> r.into(t))
+        OauthTokensRecord matched = rows.stream().map(r -> r.into(TOKEN))
                 .filter(r -> TokenHasher.equal(r.getTokenHash(), hash)).findFirst().orElseThrow();
         if (tokenType != null && !tokenType.getValue().equals(typeOf(matched.getKind()).getValue())) {
             return null;
@@ -237,9 +249,9 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         if (OAuth2TokenType.REFRESH_TOKEN.equals(tokenType) && matched.getInvalidatedAt() != null
                 && grant.getRevokedAt() == null) {
             revokeGrant(grant.getId(), "refresh_token_reuse");
-            return toAuthorization(rows, t, matched, token, null, true);
+            return toAuthorization(rows, matched, token, null, true);
         }
-        return toAuthorization(rows, t, matched, token, null, false);
+        return toAuthorization(rows, matched, token, null, false);
     }
 
     /** Revokes one grant and every token in it. */
@@ -270,20 +282,21 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
     }
 
     private OAuth2Authorization findByState(String state) {
-        OauthTokens t = OAUTH_TOKENS.as("t");
-        Result<Record> rows = dsl.select(OAUTH_APPS.fields()).select(OAUTH_GRANTS.fields()).select(t.fields())
+        Result<Record> rows = dsl.select(OAUTH_GRANTS.fields()).select(TOKEN.fields())
                 .from(OAUTH_GRANTS)
-                .join(OAUTH_APPS).on(OAUTH_APPS.ID.eq(OAUTH_GRANTS.APP_ID))
-                .leftJoin(t).on(t.GRANT_ID.eq(OAUTH_GRANTS.ID).and(t.INVALIDATED_AT.isNull()))
+                .leftJoin(TOKEN).on(TOKEN.GRANT_ID.eq(OAUTH_GRANTS.ID).and(TOKEN.INVALIDATED_AT.isNull()))
                 .where(OAUTH_GRANTS.STATE_HASH.eq(hasher.hashToken(state)))
                 .fetch();
-        return rows.isEmpty() ? null : toAuthorization(rows, t, null, null, state, false);
+        return rows.isEmpty() ? null : toAuthorization(rows, null, null, state, false);
     }
 
-    private OAuth2Authorization toAuthorization(Result<Record> rows, OauthTokens t, OauthTokensRecord matched,
+    private OAuth2Authorization toAuthorization(Result<Record> rows, OauthTokensRecord matched,
             String presented, String presentedState, boolean revokedNow) {
         OauthGrantsRecord grant = rows.get(0).into(OAUTH_GRANTS);
-        RegisteredClient client = JooqRegisteredClientRepository.toRegisteredClient(rows.get(0));
+        RegisteredClient client = clients.findById(grant.getAppId().toString());
+        if (client == null) {
+            return null;
+        }
         Map<String, Object> attributes = codec.read(grant.getAttributes().data());
         if (grant.getStateHash() != null) {
             attributes.put(OAuth2ParameterNames.STATE,
@@ -298,7 +311,7 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
 
         Map<String, OauthTokensRecord> current = new LinkedHashMap<>();
         for (Record row : rows) {
-            OauthTokensRecord token = row.into(t);
+            OauthTokensRecord token = row.into(TOKEN);
             if (token.getId() == null) {
                 continue;
             }

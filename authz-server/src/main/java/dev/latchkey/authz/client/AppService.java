@@ -7,6 +7,7 @@ import dev.latchkey.authz.hashing.TokenHasher;
 import dev.latchkey.db.tables.records.OauthAppsRecord;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,8 @@ public final class AppService {
     /** RFC 6749 §3.3 scope-token characters. */
     private static final Pattern SCOPE_TOKEN = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,100}");
     private static final int MAX_LIST = 20;
+    /** The longest rotation grace period: long enough to redeploy a client, short enough to bound a leak. */
+    public static final Duration MAX_GRACE = Duration.ofDays(7);
 
     private final DSLContext dsl;
     private final PasswordEncoder secretEncoder;
@@ -101,6 +104,17 @@ public final class AppService {
 
     /** Issues a new client secret (shown once); the old one stops working at once. */
     public Optional<CreatedApp> rotateSecret(UUID appId) {
+        return rotateSecret(appId, Duration.ZERO);
+    }
+
+    /**
+     * Issues a new client secret (shown once). With a positive {@code grace}, the replaced secret keeps working
+     * until then (at most {@link #MAX_GRACE}); a secret replaced earlier stops at once, so at most two work.
+     */
+    public Optional<CreatedApp> rotateSecret(UUID appId, Duration grace) {
+        if (grace == null || grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
+            throw new InvalidAppException("graceSeconds", "graceSeconds must be 0.." + MAX_GRACE.toSeconds());
+        }
         OauthAppsRecord app = dsl.selectFrom(OAUTH_APPS).where(OAUTH_APPS.ID.eq(appId)).fetchOne();
         if (app == null) {
             return Optional.empty();
@@ -109,6 +123,9 @@ public final class AppService {
             throw new InvalidAppException("tokenEndpointAuthMethod", "a public client has no secret to rotate");
         }
         String secret = SecretGenerator.generate("lk_cs_");
+        boolean keepPrevious = !grace.isZero();
+        app.setPreviousClientSecretHash(keepPrevious ? app.getClientSecretHash() : null);
+        app.setPreviousSecretExpiresAt(keepPrevious ? OffsetDateTime.now().plus(grace) : null);
         app.setClientSecretHash(secretEncoder.encode(secret));
         app.setSecretRotatedAt(OffsetDateTime.now());
         app.setUpdatedAt(OffsetDateTime.now());

@@ -5,7 +5,10 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 
-/** An app as shown to admins and developers: everything but secrets and their hashes. */
+/**
+ * An app as shown to admins and developers: everything but secrets and their hashes. {@code previousSecretExpiresAt}
+ * is set while a rotated-away secret still works (rotation grace period).
+ */
 public record AppView(
         UUID id,
         UUID teamId,
@@ -27,7 +30,8 @@ public record AppView(
         boolean published,
         String registeredVia,
         OffsetDateTime createdAt,
-        OffsetDateTime secretRotatedAt) {
+        OffsetDateTime secretRotatedAt,
+        OffsetDateTime previousSecretExpiresAt) {
 
     static AppView of(OauthAppsRecord app) {
         return new AppView(app.getId(), app.getTeamId(), app.getName(), app.getDescription(), app.getClientId(),
@@ -35,6 +39,8 @@ public record AppView(
                 List.of(app.getGrantTypes()), app.getTokenEndpointAuthMethod(), app.getRequirePkce(),
                 app.getRequireConsent(), app.getAccessTokenFormat(), app.getAccessTokenTtlSeconds(),
                 app.getRefreshTokenTtlSeconds(), app.getLogoUrl(), app.getHomepageUrl(), app.getIsPublished(),
-                app.getRegisteredVia(), app.getCreatedAt(), app.getSecretRotatedAt());
+                app.getRegisteredVia(), app.getCreatedAt(), app.getSecretRotatedAt(),
+                app.getPreviousSecretExpiresAt() != null && app.getPreviousSecretExpiresAt().isAfter(OffsetDateTime.now())
+                        ? app.getPreviousSecretExpiresAt() : null);
     }
 }

@@ -2,6 +2,7 @@ package dev.latchkey.authz.client;
 
 import static dev.latchkey.db.Tables.OAUTH_APPS;
 
+import dev.latchkey.authz.hashing.GracePeriodSecretEncoder;
 import dev.latchkey.db.tables.records.OauthAppsRecord;
 import java.time.Duration;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -23,7 +24,7 @@ import org.springframework.security.oauth2.server.authorization.settings.TokenSe
  * Registered clients read from {@code oauth_apps}. Apps are created and changed through {@link AppService}, which
  * owns secret generation and hashing; this repository only maps rows to Spring Authorization Server's model.
  *
- * <p>Lookups by client id are cached for a short time ({@code latchkey.authz.client-cache-ttl}, default 1 s) so a
+ * <p>Lookups by client id and by id are cached for a short time ({@code latchkey.authz.client-cache-ttl}, default 1 s) so a
  * busy token endpoint does not read the same row thousands of times a second. Changes made on this node evict at
  * once; other nodes see a change (rotation, deletion) within the TTL.
  */
@@ -34,15 +35,18 @@ public final class JooqRegisteredClientRepository implements RegisteredClientRep
 
     private final DSLContext dsl;
     private final Cache<String, Optional<RegisteredClient>> byClientId;
+    private final Cache<UUID, Optional<RegisteredClient>> byId;
 
     public JooqRegisteredClientRepository(DSLContext dsl, Duration cacheTtl) {
         this.dsl = dsl;
         this.byClientId = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
+        this.byId = Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(10_000).build();
     }
 
     /** Forgets the cached client, after a change to its app. */
     public void evict(String clientId) {
         byClientId.invalidate(clientId);
+        byId.asMap().values().removeIf(client -> client.map(c -> c.getClientId().equals(clientId)).orElse(true));
     }
 
     /**
@@ -62,8 +66,8 @@ public final class JooqRegisteredClientRepository implements RegisteredClientRep
         } catch (IllegalArgumentException notAnId) {
             return null;
         }
-        return dsl.selectFrom(OAUTH_APPS).where(OAUTH_APPS.ID.eq(uuid)).fetchOptional()
-                .map(JooqRegisteredClientRepository::toRegisteredClient).orElse(null);
+        return byId.get(uuid, key -> dsl.selectFrom(OAUTH_APPS).where(OAUTH_APPS.ID.eq(key)).fetchOptional()
+                .map(JooqRegisteredClientRepository::toRegisteredClient)).orElse(null);
     }
 
     @Override
@@ -84,7 +88,14 @@ public final class JooqRegisteredClientRepository implements RegisteredClientRep
                 .clientName(app.getName())
                 .clientAuthenticationMethod(new ClientAuthenticationMethod(app.getTokenEndpointAuthMethod()));
         if (app.getClientSecretHash() != null) {
-            builder.clientSecret(app.getClientSecretHash());
+            // During a rotation grace period the client carries both hashes; GracePeriodSecretEncoder checks the
+            // end on every verification, so a cached client never extends the grace.
+            boolean inGrace = app.getPreviousClientSecretHash() != null && app.getPreviousSecretExpiresAt() != null
+                    && app.getPreviousSecretExpiresAt().toInstant().isAfter(java.time.Instant.now());
+            builder.clientSecret(inGrace
+                    ? GracePeriodSecretEncoder.composite(app.getClientSecretHash(), app.getPreviousClientSecretHash(),
+                            app.getPreviousSecretExpiresAt().toInstant())
+                    : app.getClientSecretHash());
         }
         if (app.getClientSecretExpiresAt() != null) {
             builder.clientSecretExpiresAt(app.getClientSecretExpiresAt().toInstant());

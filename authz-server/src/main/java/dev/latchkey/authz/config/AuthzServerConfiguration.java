@@ -62,8 +62,8 @@ public class AuthzServerConfiguration {
     }
 
     @Bean
-    JooqOAuth2AuthorizationService authorizationService(DSLContext dsl, TokenHasher hasher) {
-        return new JooqOAuth2AuthorizationService(dsl, hasher);
+    JooqOAuth2AuthorizationService authorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients) {
+        return new JooqOAuth2AuthorizationService(dsl, hasher, clients);
     }
 
     @Bean

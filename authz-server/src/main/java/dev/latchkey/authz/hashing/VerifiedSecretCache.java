@@ -34,7 +34,7 @@ public final class VerifiedSecretCache implements PasswordEncoder {
         if (rawPassword == null || encodedPassword == null) {
             return false;
         }
-        ByteBuffer key = ByteBuffer.wrap(hasher.hash("verified-secret:" + encodedPassword, rawPassword.toString()));
+        ByteBuffer key = key(rawPassword, encodedPassword);
         if (verified.getIfPresent(key) != null) {
             return true;
         }
@@ -43,6 +43,21 @@ public final class VerifiedSecretCache implements PasswordEncoder {
             verified.put(key, Boolean.TRUE);
         }
         return ok;
+    }
+
+    /**
+     * Whether this exact (stored hash, presented secret) pair verified recently, without running Argon2id. Lets a
+     * caller holding several candidate hashes try the cheap lookups first (see {@link GracePeriodSecretEncoder}).
+     */
+    public boolean remembered(CharSequence rawPassword, String encodedPassword) {
+        if (rawPassword == null || encodedPassword == null) {
+            return false;
+        }
+        return verified.getIfPresent(key(rawPassword, encodedPassword)) != null;
+    }
+
+    private ByteBuffer key(CharSequence rawPassword, String encodedPassword) {
+        return ByteBuffer.wrap(hasher.hash("verified-secret:" + encodedPassword, rawPassword.toString()));
     }
 
     /** Drops every remembered verification (e.g. after a secret rotation on this node). */

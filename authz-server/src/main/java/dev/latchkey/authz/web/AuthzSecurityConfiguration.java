@@ -1,10 +1,14 @@
 package dev.latchkey.authz.web;
 
+import dev.latchkey.authz.account.AccountService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
 import dev.latchkey.authz.client.JooqRegisteredClientRepository;
+import dev.latchkey.authz.client.UnpublishedAppValidator;
+import dev.latchkey.authz.hashing.GracePeriodSecretEncoder;
 import dev.latchkey.authz.hashing.VerifiedSecretCache;
 import dev.latchkey.authz.token.PrefixedTokenGenerator;
+import java.time.Clock;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -15,9 +19,11 @@ import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.server.resource.authentication.OpaqueTokenAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.ClientSecretAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationProvider;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeRequestAuthenticationValidator;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationConsentAuthenticationProvider;
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
 import org.springframework.security.web.SecurityFilterChain;
@@ -33,6 +39,15 @@ public class AuthzSecurityConfiguration {
 
     public static final String CONSENT_PAGE = "/oauth2/consent";
     public static final String LOGIN_PAGE = "/login";
+
+    /**
+     * No observation per security filter and per authentication: on the token endpoint they cost more CPU than the
+     * grant itself. Request-level HTTP metrics (http_server_requests) remain.
+     */
+    @Bean
+    SecurityObservationSettings securityObservationSettings() {
+        return SecurityObservationSettings.noObservations();
+    }
 
     @Bean
     FilterRegistrationBean<UnparseableRequestFilter> unparseableRequestFilter() {
@@ -55,7 +70,8 @@ public class AuthzSecurityConfiguration {
             OAuth2TokenGenerator<?> tokenGenerator,
             PrefixedTokenGenerator prefixed,
             VerifiedSecretCache clientSecretEncoder,
-            LocalTokenIntrospector introspector) throws Exception {
+            LocalTokenIntrospector introspector,
+            AccountService accounts) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
         var codes = prefixed.authorizationCodes();
         http.oauth2AuthorizationServer(server -> {
@@ -66,7 +82,8 @@ public class AuthzSecurityConfiguration {
                     .tokenGenerator(tokenGenerator)
                     .clientAuthentication(client -> client.authenticationProviders(providers -> providers.forEach(p -> {
                         if (p instanceof ClientSecretAuthenticationProvider secrets) {
-                            secrets.setPasswordEncoder(clientSecretEncoder);
+                            // Understands the rotation grace period (two hashes and an end) on top of the cache.
+                            secrets.setPasswordEncoder(new GracePeriodSecretEncoder(clientSecretEncoder, Clock.systemUTC()));
                         }
                     })))
                     .authorizationEndpoint(endpoint -> endpoint
@@ -76,6 +93,10 @@ public class AuthzSecurityConfiguration {
                             .authenticationProviders(providers -> providers.forEach(p -> {
                                 if (p instanceof OAuth2AuthorizationCodeRequestAuthenticationProvider request) {
                                     request.setAuthorizationCodeGenerator(codes);
+                                    // Unpublished apps are private to their team (after redirect URI and scope checks).
+                                    request.setAuthenticationValidator(new OAuth2AuthorizationCodeRequestAuthenticationValidator()
+                                            .andThen(new UnpublishedAppValidator(username -> accounts.findUser(username)
+                                                    .map(AccountService.Account::teamId))));
                                 }
                                 if (p instanceof OAuth2AuthorizationConsentAuthenticationProvider consent) {
                                     consent.setAuthorizationCodeGenerator(codes);
