@@ -24,22 +24,30 @@ public final class Http {
 
     private final HttpClient client;
     private final String base;
+    private final CookieManager cookies;
 
-    private Http(HttpClient client, String base) {
+    private Http(HttpClient client, String base, CookieManager cookies) {
         this.client = client;
         this.base = base;
+        this.cookies = cookies;
     }
 
     /** A client without cookies, as an API caller. */
     public static Http api() {
         return new Http(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5)).build(), TestServer.get().baseUrl());
+                .connectTimeout(Duration.ofSeconds(5)).build(), TestServer.get().baseUrl(), null);
     }
 
     /** A client with a cookie jar, as a browser. */
     public static Http browser() {
-        return new Http(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).cookieHandler(new CookieManager())
-                .connectTimeout(Duration.ofSeconds(5)).build(), TestServer.get().baseUrl());
+        CookieManager cookies = new CookieManager();
+        return new Http(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).cookieHandler(cookies)
+                .connectTimeout(Duration.ofSeconds(5)).build(), TestServer.get().baseUrl(), cookies);
+    }
+
+    /** The browser's cookie of that name, if it holds one. */
+    public java.util.Optional<java.net.HttpCookie> cookie(String name) {
+        return cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).findFirst();
     }
 
     public HttpResponse<String> get(String path, String... headers) {
