@@ -12,6 +12,9 @@
 #
 # Environment (all optional):
 #   WRK_THREADS=2 WRK_CONNECTIONS=16 WRK_DURATION=30s WARMUP_DURATION=10s
+#       Note: on 2 cores a 10 s warm-up leaves both JVMs short of steady state (the JIT competes
+#       with the load for CPU; Latchkey's grants/s rose ~1.7x and Keycloak's introspections/s
+#       ~2-3x with more warm-up in our runs).  For steady-state figures use WARMUP_DURATION=60s.
 #   WRK_EXTRA_ARGS=""                 extra wrk arguments (e.g. --timeout 5s)
 #   KEYCLOAK_PORT=18180
 #   KC_HEAP="-Xms1g -Xmx1g"           Keycloak heap flags (JAVA_OPTS_KC_HEAP), the same as Latchkey's by
@@ -232,7 +235,7 @@ server_ticks() { # -> CPU ticks used so far by the server under test: every live
 }
 busy_percent() { # <seconds> -> whole-machine CPU busy % over that interval
   local a b
-  a=($(machine_ticks)); sleep "$1"; b=($(machine_ticks))
+  read -r -a a <<<"$(machine_ticks)"; sleep "$1"; read -r -a b <<<"$(machine_ticks)"
   awk -v b="$((b[0] - a[0]))" -v t="$((b[1] - a[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
 }
 # Wait (up to IDLE_WAIT_MAX seconds) until the machine is quieter than
@@ -279,11 +282,12 @@ measure() {
   local server="$1" kind="$2" script="$3" url="$4" out="$5"
   shift 5
   local m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
-  m0=($(machine_ticks)); s0="$(server_ticks)"
+  read -r -a m0 <<<"$(machine_ticks)"; s0="$(server_ticks)"
+  # shellcheck disable=SC2046  # wrk_cmd's output is split into arguments on purpose
   { time env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
       $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1; } 2>"$out.time" \
     || { cat "$out" >&2; return 1; }
-  m1=($(machine_ticks)); s1="$(server_ticks)"
+  read -r -a m1 <<<"$(machine_ticks)"; s1="$(server_ticks)"
   wrk_cpu="$(awk '{ print $1 + $2 }' "$out.time")"
   sed -n '/^----/,$p' "$out" | grep -v '^RESULT' >&2
   grep '^RESULT' "$out" | tail -n1 | awk \
@@ -307,6 +311,7 @@ run_wrk() {
   shift 4
   local attempt line best="" best_other=999 other
   log "$server $kind: warm-up $WARMUP_DURATION"
+  # shellcheck disable=SC2046  # wrk_cmd's output is split into arguments on purpose
   env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind-warmup" "$@" \
     $(wrk_cmd "$WARMUP_DURATION" "$script" "$url") >"$WORK/$server-$kind-warmup.txt" 2>&1 \
     || { cat "$WORK/$server-$kind-warmup.txt" >&2; return 1; }
