@@ -1,0 +1,178 @@
+package dev.latchkey.audit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.latchkey.audit.AuditChainKey;
+import dev.latchkey.audit.JooqAuditLog;
+import dev.latchkey.audit.TestDatabase;
+import dev.latchkey.audit.TestEvents;
+import dev.latchkey.audit.TestKeys;
+import dev.latchkey.audit.chain.AuditChainer;
+import dev.latchkey.audit.chain.AuditCheckpointer;
+import dev.latchkey.audit.chain.AuditRetention;
+import dev.latchkey.audit.chain.Signatures;
+import dev.latchkey.audit.chain.SigningKey;
+import dev.latchkey.vault.EnvelopeSealer;
+import dev.latchkey.vault.SealContext;
+import dev.latchkey.vault.SecretBytes;
+import dev.latchkey.vault.local.LocalKeyEncryptionKey;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line: exit 0 when the trail verifies, 1 with the report when it does not, 2 when it cannot run. */
+class VerifyAuditChainTest {
+
+    private static final Map<String, String> ENV = Map.of(
+            "AUDIT_CHAIN_KEY", Base64.getEncoder().encodeToString(TestKeys.chainKeyBytes()));
+    private static TestDatabase db;
+    private static DSLContext dsl;
+    private static SigningKey checkpointKey;
+    private static Path publicKeyPem;
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = TestDatabase.start();
+        dsl = db.node().dsl();
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        checkpointKey = Signatures.keyPair("cli-ed25519", pair.getPrivate(), pair.getPublic());
+        publicKeyPem = dir.resolve("checkpoint.pem");
+        Files.writeString(publicKeyPem, "-----BEGIN PUBLIC KEY-----\n"
+                + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+    }
+
+    @AfterAll
+    static void stop() {
+        db.close();
+    }
+
+    @BeforeEach
+    void tenChainedRowsWithACheckpoint() {
+        db.reset();
+        JooqAuditLog log = new JooqAuditLog(dsl, TestKeys.chainKey());
+        for (int i = 0; i < 10; i++) {
+            log.record(TestEvents.any());
+        }
+        new AuditChainer(dsl, TestKeys.chainKey()).chainAll();
+        new AuditCheckpointer(dsl, checkpointKey, Clock.systemUTC()).checkpoint();
+    }
+
+    @Test
+    void whenTheTrailIsIntactThenExitZeroAndAnOkLine() {
+        Run run = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem);
+
+        assertThat(run.status).as(run.err).isZero();
+        assertThat(run.out).startsWith("OK: 10 chained rows, 1 checkpoints");
+    }
+
+    @Test
+    void whenARowWasEditedThenExitOneAndTheJsonReportNamesTheRow() {
+        db.tamper("update audit_events set outcome = 'denied' where seq = 6");
+
+        Run run = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem,
+                "--json");
+
+        assertThat(run.status).isEqualTo(1);
+        assertThat(run.out).contains("\"ok\":false", "\"reason\":\"EDITED\"", "\"first_bad_seq\":6",
+                "\"rows_checked\":5");
+    }
+
+    @Test
+    void whenTheCheckpointKeyIsNotTrustedThenExitOne() {
+        Run run = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "another-key=" + publicKeyPem);
+
+        assertThat(run.status).isEqualTo(1);
+        assertThat(run.out).contains("BAD_CHECKPOINT_SIGNATURE");
+    }
+
+    @Test
+    void whenKeysAreSealedInTheDatabaseThenTheyAreOpenedWithTheKeyring() throws Exception {
+        Path keyring = dir.resolve("keyring.json");
+        byte[] hmacKey = new byte[32];
+        hmacKey[0] = 42;
+        try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
+            seal(sealer, AuditChainKey.SYSTEM_SECRET_NAME, TestKeys.chainKeyBytes());
+            seal(sealer, Signatures.HMAC_SYSTEM_SECRET_NAME, hmacKey);
+        }
+        new AuditCheckpointer(dsl, Signatures.hmacSha256("sealed-hmac", SecretBytes.copyOf(hmacKey)), Clock.systemUTC())
+                .checkpoint();
+
+        Run run = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac",
+                "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
+
+        assertThat(run.status).as(run.out + run.err).isZero();
+        assertThat(run.out).startsWith("OK: 10 chained rows, 2 checkpoints");
+        dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
+    }
+
+    @Test
+    void whenAnArchiveExportIsGivenThenItIsVerifiedAgainstTheStoredSummary() throws Exception {
+        Path export = dir.resolve("archive-1.jsonl");
+        try (OutputStream out = Files.newOutputStream(export)) {
+            new AuditRetention(dsl, TestKeys.chainKey(), checkpointKey, Clock.systemUTC()).archive(6, out);
+        }
+        String[] args = {"--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem,
+                "--export", export.toString(), "--archive-first-seq", "1"};
+
+        assertThat(run(args).status).isZero();
+        List<String> lines = new ArrayList<>(Files.readAllLines(export));
+        lines.remove(5);
+        Files.write(export, lines);
+        Run tampered = run(args);
+        assertThat(tampered.status).isEqualTo(1);
+        assertThat(tampered.out).contains("TRUNCATED");
+    }
+
+    @Test
+    void whenOptionsAreMissingOrTheDatabaseIsUnreachableThenExitTwo() {
+        assertThat(run("--chain-key-env", "AUDIT_CHAIN_KEY").status).isEqualTo(2);
+        Run noKey = run("--checkpoint-public-key", "k=" + publicKeyPem);
+        assertThat(noKey.status).isEqualTo(2);
+        assertThat(noKey.err).contains("usage:");
+        assertThat(VerifyAuditChain.run(new String[] {"--jdbc-url", "jdbc:postgresql://127.0.0.1:1/none",
+                "--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "k=" + publicKeyPem}, ENV,
+                new PrintStream(OutputStream.nullOutputStream()), new PrintStream(OutputStream.nullOutputStream())))
+                .isEqualTo(2);
+        assertThat(run("--chain-key-env", "UNSET_VARIABLE", "--checkpoint-public-key", "k=" + publicKeyPem).status)
+                .isEqualTo(2);
+    }
+
+    private static void seal(EnvelopeSealer sealer, String name, byte[] value) {
+        dsl.insertInto(dev.latchkey.db.Tables.SYSTEM_SECRETS)
+                .set(dev.latchkey.db.Tables.SYSTEM_SECRETS.NAME, name)
+                .set(dev.latchkey.db.Tables.SYSTEM_SECRETS.SEALED,
+                        sealer.seal(value, new SealContext("system", name, "system_secret")))
+                .execute();
+    }
+
+    private record Run(int status, String out, String err) {}
+
+    private static Run run(String... args) {
+        List<String> all = new ArrayList<>(List.of("--jdbc-url", db.jdbcUrl(), "--user", db.username()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = VerifyAuditChain.run(all.toArray(String[]::new), ENV, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
