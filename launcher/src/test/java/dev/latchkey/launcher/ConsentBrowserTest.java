@@ -2,22 +2,16 @@ package dev.latchkey.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.options.AriaRole;
 import dev.latchkey.launcher.TestOAuth.App;
 import dev.latchkey.launcher.TestOAuth.Pkce;
 import dev.latchkey.launcher.TestOAuth.User;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,29 +20,9 @@ import org.junit.jupiter.api.Test;
  */
 class ConsentBrowserTest {
 
-    private static Playwright playwright;
-    private static Browser browser;
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    private static final Path SCREENSHOTS = TestBrowser.SCREENSHOTS;
 
-    @BeforeAll
-    static void launch() {
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Path.of("/usr/bin/chromium"))
-                .setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync")));
-    }
 
-    @AfterAll
-    static void close() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     @Test
     void whenUserSignsInAndAllowsThenBrowserLandsOnRedirectWithCode() {
@@ -56,7 +30,7 @@ class ConsentBrowserTest {
         User user = TestOAuth.user(team);
         App app = TestOAuth.app(team, Map.of("description", "Syncs your tasks", "homepageUrl", "https://client.example"));
         Pkce pkce = Pkce.create();
-        try (var context = browser.newContext()) {
+        try (var context = TestBrowser.get().newContext()) {
             Page page = context.newPage();
             AtomicReference<String> landed = new AtomicReference<>();
             // The client's redirect URI is not a real host: capture the navigation instead of leaving the machine.
@@ -96,7 +70,7 @@ class ConsentBrowserTest {
         UUID team = TestOAuth.team();
         User user = TestOAuth.user(team);
         App app = TestOAuth.app(team, Map.of());
-        try (var context = browser.newContext()) {
+        try (var context = TestBrowser.get().newContext()) {
             Page page = context.newPage();
             AtomicReference<String> landed = new AtomicReference<>();
             page.route("https://client.example/**", route -> {

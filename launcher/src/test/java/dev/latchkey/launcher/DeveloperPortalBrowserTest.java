@@ -2,12 +2,9 @@ package dev.latchkey.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.options.AriaRole;
@@ -20,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -33,29 +28,9 @@ import tools.jackson.databind.JsonNode;
  */
 class DeveloperPortalBrowserTest {
 
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-    private static Playwright playwright;
-    private static Browser browser;
+    private static final Path SCREENSHOTS = TestBrowser.SCREENSHOTS;
 
-    @BeforeAll
-    static void launch() {
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(Path.of("/usr/bin/chromium"))
-                .setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync")));
-    }
 
-    @AfterAll
-    static void close() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-    }
 
     @Test
     void whenDeveloperRegistersRotatesAndDeletesAnAppThenSecretsAreShownOnceAndTokensFollow() {
@@ -63,7 +38,7 @@ class DeveloperPortalBrowserTest {
         User developer = TestOAuth.user(team, "developer");
         User teammate = TestOAuth.user(team);
         String appName = "Task Sync " + UUID.randomUUID().toString().substring(0, 6);
-        try (BrowserContext context = browser.newContext()) {
+        try (BrowserContext context = TestBrowser.get().newContext()) {
             Page page = context.newPage();
             page.navigate(TestServer.get().baseUrl() + "/developer");
             assertThat(page.url()).contains("/login");
@@ -195,7 +170,7 @@ class DeveloperPortalBrowserTest {
     @Test
     void whenDeveloperCreatesAnApiTokenThenItIsShownOnceAndWorksUntilRevoked() {
         User developer = TestOAuth.user(TestOAuth.team(), "developer");
-        try (BrowserContext context = browser.newContext()) {
+        try (BrowserContext context = TestBrowser.get().newContext()) {
             Page page = context.newPage();
             page.navigate(TestServer.get().baseUrl() + "/developer/tokens");
             signIn(page, developer);
@@ -230,7 +205,7 @@ class DeveloperPortalBrowserTest {
         App app = TestDeveloper.app(developerToken, Map.of("name", appName));
         User outsider = TestOAuth.user(TestOAuth.team());
         String authorize = TestServer.get().baseUrl() + TestOAuth.authorizePath(app, "openid profile", "pub", Pkce.create(), TestOAuth.REDIRECT_URI);
-        try (BrowserContext user = browser.newContext(); BrowserContext admin = browser.newContext()) {
+        try (BrowserContext user = TestBrowser.get().newContext(); BrowserContext admin = TestBrowser.get().newContext()) {
             Page userPage = user.newPage();
             AtomicReference<String> landed = new AtomicReference<>();
             userPage.route("https://client.example/**", route -> {
