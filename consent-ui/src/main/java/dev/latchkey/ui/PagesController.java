@@ -1,5 +1,8 @@
 package dev.latchkey.ui;
 
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.client.AppSettings;
 import java.security.Principal;
@@ -29,8 +32,11 @@ public class PagesController {
     private final RegisteredClientRepository clients;
     private final JooqOAuth2AuthorizationConsentService consents;
     private final ScopeWords scopes;
+    private final AuditTrail audit;
 
-    public PagesController(RegisteredClientRepository clients, JooqOAuth2AuthorizationConsentService consents, ScopeWords scopes) {
+    public PagesController(RegisteredClientRepository clients, JooqOAuth2AuthorizationConsentService consents, ScopeWords scopes,
+            AuditTrail audit) {
+        this.audit = audit;
         this.clients = clients;
         this.consents = consents;
         this.scopes = scopes;
@@ -90,7 +96,14 @@ public class PagesController {
 
     @PostMapping("/account/apps/{appId}/revoke")
     String revoke(Principal principal, @PathVariable UUID appId, RedirectAttributes redirect) {
-        boolean revoked = consents.revoke(appId, principal.getName());
+        boolean revoked = audit.inTransaction(() -> {
+            boolean changed = consents.revoke(appId, principal.getName());
+            if (changed) {
+                audit.record(Actor.user(principal.getName()), "consent.revoked", Outcome.SUCCESS, "app", appId.toString(), null,
+                        java.util.Map.of("via", "connected_apps"));
+            }
+            return changed;
+        });
         redirect.addFlashAttribute("notice", revoked ? "Access revoked. The app's tokens no longer work." : "Nothing to revoke.");
         return "redirect:/account/apps";
     }

@@ -146,6 +146,8 @@ class AdminAndRegistrationApiTest {
             assertThat(metadata.get("registration_endpoint").asText()).endsWith("/connect/register");
             assertThat(metadata.get("code_challenge_methods_supported").toString()).isEqualTo("[\"S256\"]");
             assertThat(metadata.get("grant_types_supported").toString()).doesNotContain("password", "implicit");
+            assertThat(metadata.get("token_endpoint_auth_methods_supported").toString())
+                    .contains("client_secret_basic").doesNotContain("private_key_jwt", "tls_client_auth", "client_secret_jwt");
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.latchkey.authz.admin;
 
+import dev.latchkey.audit.Outcome;
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.account.AccountService.Account;
 import dev.latchkey.authz.account.AccountService.Team;
 import dev.latchkey.authz.client.AppRegistration;
@@ -41,9 +43,11 @@ public class AdminApiController {
     private final RegistrationTokens registrationTokens;
     private final SigningKeys signingKeys;
     private final AppActivityService activity;
+    private final AuditTrail audit;
 
     public AdminApiController(AccountService accounts, AppService apps, RegistrationTokens registrationTokens, SigningKeys signingKeys,
-            AppActivityService activity) {
+            AppActivityService activity, AuditTrail audit) {
+        this.audit = audit;
         this.accounts = accounts;
         this.apps = apps;
         this.registrationTokens = registrationTokens;
@@ -64,7 +68,11 @@ public class AdminApiController {
 
     @PostMapping("/teams")
     ResponseEntity<Team> createTeam(@RequestBody NewTeam body) {
-        Team team = accounts.createTeam(body.name());
+        Team team = audit.inTransaction(() -> {
+            Team created = accounts.createTeam(body.name());
+            record("team.created", "team", created.id(), created.id(), Map.of());
+            return created;
+        });
         return ResponseEntity.created(URI.create("/admin/v1/teams/" + team.id())).body(team);
     }
 
@@ -75,8 +83,13 @@ public class AdminApiController {
 
     @PostMapping("/users")
     ResponseEntity<Account> createUser(@RequestBody NewUser body) {
-        Account user = accounts.createUser(body.teamId(), body.username(), body.password(),
-                body.roles() == null ? List.of("user") : body.roles(), body.displayName(), body.email());
+        Account user = audit.inTransaction(() -> {
+            Account created = accounts.createUser(body.teamId(), body.username(), body.password(),
+                    body.roles() == null ? List.of("user") : body.roles(), body.displayName(), body.email());
+            record("user.created", "user", created.id(), created.teamId(),
+                    Map.of("username", created.username(), "roles", created.roles()));
+            return created;
+        });
         return ResponseEntity.created(URI.create("/admin/v1/users/" + user.id())).body(user);
     }
 
@@ -88,7 +101,11 @@ public class AdminApiController {
     @PostMapping("/apps")
     ResponseEntity<CreatedApp> createApp(@RequestBody AppRegistration body) {
         requireTeam(body.teamId());
-        CreatedApp created = apps.create(body, "admin");
+        CreatedApp created = audit.inTransaction(() -> {
+            CreatedApp app = apps.create(body, "admin");
+            record("app.created", "app", app.app().id(), app.app().teamId(), Map.of("clientId", app.app().clientId()));
+            return app;
+        });
         return ResponseEntity.created(URI.create("/admin/v1/apps/" + created.app().id())).body(created);
     }
 
@@ -105,7 +122,11 @@ public class AdminApiController {
     @PutMapping("/apps/{id}")
     AppView updateApp(@PathVariable UUID id, @RequestBody AppRegistration body) {
         requireTeam(body.teamId());
-        return apps.update(id, body).orElseThrow(() -> new NotFoundException("app"));
+        return audit.inTransaction(() -> {
+            AppView app = apps.update(id, body).orElseThrow(() -> new NotFoundException("app"));
+            record("app.updated", "app", app.id(), app.teamId(), Map.of("clientId", app.clientId()));
+            return app;
+        });
     }
 
     /** Body of a rotation; {@code graceSeconds} (default 0) keeps the old secret working that long. */
@@ -114,23 +135,24 @@ public class AdminApiController {
     @PostMapping("/apps/{id}/secret")
     CreatedApp rotateSecret(@PathVariable UUID id, @RequestBody(required = false) RotateSecret body) {
         long grace = body == null || body.graceSeconds() == null ? 0 : body.graceSeconds();
-        return apps.rotateSecret(id, Duration.ofSeconds(grace)).orElseThrow(() -> new NotFoundException("app"));
+        return audit.inTransaction(() -> {
+            CreatedApp app = apps.rotateSecret(id, Duration.ofSeconds(grace)).orElseThrow(() -> new NotFoundException("app"));
+            record("app.secret_rotated", "app", app.app().id(), app.app().teamId(),
+                    Map.of("clientId", app.app().clientId(), "graceSeconds", grace));
+            return app;
+        });
     }
 
     @PostMapping("/apps/{id}/publish")
     Map<String, Object> publish(@PathVariable UUID id) {
-        if (!apps.setPublished(id, true)) {
-            throw new NotFoundException("app");
-        }
+        setPublished(id, true);
         return Map.of("id", id, "published", true);
     }
 
     /** Back to private: new authorizations only from the app's team (existing grants are not revoked). */
     @PostMapping("/apps/{id}/unpublish")
     Map<String, Object> unpublish(@PathVariable UUID id) {
-        if (!apps.setPublished(id, false)) {
-            throw new NotFoundException("app");
-        }
+        setPublished(id, false);
         return Map.of("id", id, "published", false);
     }
 
@@ -142,29 +164,59 @@ public class AdminApiController {
 
     @DeleteMapping("/apps/{id}")
     ResponseEntity<Void> deleteApp(@PathVariable UUID id) {
-        if (!apps.delete(id)) {
-            throw new NotFoundException("app");
-        }
+        audit.inTransaction(() -> {
+            if (!apps.delete(id)) {
+                throw new NotFoundException("app");
+            }
+            record("app.deleted", "app", id, null, Map.of());
+            return null;
+        });
         return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/registration-tokens")
     ResponseEntity<RegistrationTokens.Issued> createRegistrationToken(@RequestBody NewRegistrationToken body) {
         requireTeam(body.teamId());
-        RegistrationTokens.Issued issued = registrationTokens.issue(body.teamId(), body.description(),
-                body.maxUses() == null ? 1 : body.maxUses(),
-                body.expiresInSeconds() == null ? 86_400 : body.expiresInSeconds());
+        RegistrationTokens.Issued issued = audit.inTransaction(() -> {
+            RegistrationTokens.Issued token = registrationTokens.issue(body.teamId(), body.description(),
+                    body.maxUses() == null ? 1 : body.maxUses(),
+                    body.expiresInSeconds() == null ? 86_400 : body.expiresInSeconds());
+            // The token id only, never the token.
+            record("registration_token.issued", "registration_token", token.id(), token.teamId(),
+                    Map.of("maxUses", token.maxUses(), "expiresAt", token.expiresAt().toString()));
+            return token;
+        });
         return ResponseEntity.status(201).body(issued);
     }
 
     @PostMapping("/signing-keys/rotate")
     Map<String, String> rotateSigningKey() {
-        return Map.of("kid", signingKeys.rotate());
+        String kid = audit.inTransaction(() -> {
+            String rotated = signingKeys.rotate();
+            audit.record(AuditTrail.currentAdmin(), "signing_key.rotated", Outcome.SUCCESS, "signing_key", rotated, null, Map.of());
+            return rotated;
+        });
+        return Map.of("kid", kid);
     }
 
     @GetMapping("/signing-keys")
     Map<String, Object> signingKeys() {
         return signingKeys.keys().toPublicJWKSet().toJSONObject();
+    }
+
+    private void setPublished(UUID id, boolean published) {
+        audit.inTransaction(() -> {
+            if (!apps.setPublished(id, published)) {
+                throw new NotFoundException("app");
+            }
+            record(published ? "app.published" : "app.unpublished", "app", id, null, Map.of());
+            return null;
+        });
+    }
+
+    private void record(String action, String targetType, UUID targetId, UUID tenant, Map<String, ?> details) {
+        audit.record(AuditTrail.currentAdmin(), action, Outcome.SUCCESS, targetType, targetId.toString(),
+                tenant == null ? null : tenant.toString(), details);
     }
 
     private void requireTeam(UUID teamId) {

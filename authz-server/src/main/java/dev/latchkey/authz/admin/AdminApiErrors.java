@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /** RFC 9457 problem+json for every admin API failure; messages name the field, never echo secrets. */
-@RestControllerAdvice(assignableTypes = {AdminApiController.class, ScopeAdminController.class})
+@RestControllerAdvice(assignableTypes = {AdminApiController.class, ScopeAdminController.class, KeyAdminController.class, AuditAdminController.class})
 public class AdminApiErrors {
 
     @ExceptionHandler(InvalidAppException.class)

@@ -1,5 +1,7 @@
 package dev.latchkey.authz.admin;
 
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.vault.KeyEncryptionKey;
 import dev.latchkey.vault.KeyStatus;
 import dev.latchkey.vault.local.LocalKeyEncryptionKey;
@@ -22,8 +24,10 @@ public class KeyAdminController {
 
     private final KeyEncryptionKey kek;
     private final RewrapJob rewrapJob;
+    private final AuditTrail audit;
 
-    public KeyAdminController(KeyEncryptionKey kek, RewrapJob rewrapJob) {
+    public KeyAdminController(KeyEncryptionKey kek, RewrapJob rewrapJob, AuditTrail audit) {
+        this.audit = audit;
         this.kek = kek;
         this.rewrapJob = rewrapJob;
     }
@@ -37,7 +41,11 @@ public class KeyAdminController {
     @PostMapping("/rotate")
     Object rotate() {
         if (kek instanceof LocalKeyEncryptionKey local) {
-            return Map.of("primaryVersion", local.rotate());
+            // The keyring is a file, not a database row: the event is written once the rotation has happened.
+            var version = local.rotate();
+            audit.record(AuditTrail.currentAdmin(), "kek.rotated", Outcome.SUCCESS, "kek", kek.providerId(), null,
+                    Map.of("primaryVersion", version));
+            return Map.of("primaryVersion", version);
         }
         return AdminApiErrors.problem(HttpStatus.CONFLICT, "Rotate in the key provider",
                 "Rotate the " + kek.providerId() + " key in the provider itself, then call POST /admin/v1/keys/rewrap.");
@@ -45,7 +53,18 @@ public class KeyAdminController {
 
     @PostMapping("/rewrap")
     RewrapResult rewrap() {
-        return rewrapJob.run();
+        // Resumable and batched in its own transactions: recorded when the run ends (a failed run is recorded too).
+        try {
+            RewrapResult result = rewrapJob.run();
+            audit.record(AuditTrail.currentAdmin(), "kek.rewrap_run", Outcome.SUCCESS, "kek", kek.providerId(), null,
+                    Map.of("rewrapped", result.rewrapped(), "alreadyCurrent", result.alreadyCurrent(),
+                            "conflicts", result.conflicts(), "failed", result.failed(), "complete", result.complete()));
+            return result;
+        } catch (RuntimeException e) {
+            audit.record(AuditTrail.currentAdmin(), "kek.rewrap_run", Outcome.FAILURE, "kek", kek.providerId(), null,
+                    Map.of("error", e.getClass().getSimpleName()));
+            throw e;
+        }
     }
 
 }

@@ -1,5 +1,8 @@
 package dev.latchkey.authz.registration;
 
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.client.AppRegistration;
 import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.client.AppView;
@@ -39,8 +42,11 @@ public class ClientRegistrationController {
     private final AppService apps;
     private final RegistrationTokens initialTokens;
     private final AuthorizationServerSettings settings;
+    private final AuditTrail audit;
 
-    public ClientRegistrationController(AppService apps, RegistrationTokens initialTokens, AuthorizationServerSettings settings) {
+    public ClientRegistrationController(AppService apps, RegistrationTokens initialTokens, AuthorizationServerSettings settings,
+            AuditTrail audit) {
+        this.audit = audit;
         this.apps = apps;
         this.initialTokens = initialTokens;
         this.settings = settings;
@@ -52,8 +58,16 @@ public class ClientRegistrationController {
         if (team.isEmpty()) {
             return unauthorized();
         }
-        CreatedApp created = apps.create(toRegistration(team.get(), metadata), "dynamic");
-        String registrationToken = apps.issueRegistrationAccessToken(created.app().id());
+        AppRegistration registration = toRegistration(team.get(), metadata);
+        Registered registered = audit.inTransaction(() -> {
+            CreatedApp app = apps.create(registration, "dynamic");
+            String token = apps.issueRegistrationAccessToken(app.app().id());
+            audit.record(Actor.app(app.app().clientId()), "app.registered", Outcome.SUCCESS, "app", app.app().id().toString(),
+                    app.app().teamId().toString(), Map.of("clientId", app.app().clientId(), "via", "dynamic_registration"));
+            return new Registered(app, token);
+        });
+        CreatedApp created = registered.app();
+        String registrationToken = registered.registrationToken();
         Map<String, Object> body = describe(created.app(), request);
         if (created.clientSecret() != null) {
             body.put("client_secret", created.clientSecret());
@@ -83,7 +97,13 @@ public class ClientRegistrationController {
         if (metadata.get("client_secret") instanceof String secret && !apps.secretMatches(clientId, secret)) {
             throw new InvalidAppException("client_secret", "client_secret does not match the registration");
         }
-        AppView updated = apps.update(app.get().id(), toRegistration(app.get().teamId(), metadata)).orElseThrow();
+        AppRegistration registration = toRegistration(app.get().teamId(), metadata);
+        AppView updated = audit.inTransaction(() -> {
+            AppView changed = apps.update(app.get().id(), registration).orElseThrow();
+            audit.record(Actor.app(clientId), "app.updated", Outcome.SUCCESS, "app", changed.id().toString(),
+                    changed.teamId().toString(), Map.of("clientId", clientId, "via", "dynamic_registration"));
+            return changed;
+        });
         return ResponseEntity.ok(describe(updated, request));
     }
 
@@ -93,9 +113,17 @@ public class ClientRegistrationController {
         if (app.isEmpty()) {
             return unauthorized();
         }
-        apps.delete(app.get().id());
+        audit.inTransaction(() -> {
+            if (apps.delete(app.get().id())) {
+                audit.record(Actor.app(clientId), "app.deleted", Outcome.SUCCESS, "app", app.get().id().toString(),
+                        app.get().teamId().toString(), Map.of("clientId", clientId, "via", "dynamic_registration"));
+            }
+            return null;
+        });
         return ResponseEntity.noContent().build();
     }
+
+    private record Registered(CreatedApp app, String registrationToken) {}
 
     @ExceptionHandler(InvalidAppException.class)
     ResponseEntity<Map<String, String>> invalid(InvalidAppException e) {

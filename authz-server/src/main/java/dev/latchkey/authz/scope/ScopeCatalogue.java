@@ -19,12 +19,12 @@ import org.jooq.DSLContext;
  * them; developers may request only these, plus the OpenID Connect scopes the server implements itself.
  *
  * <p>The platform's own scopes ({@link #RESERVED}) can never be catalogued: a developer who could request
- * {@code admin} for an app would hold the admin API.
+ * {@code admin} for an app would hold the admin API ({@code audit:read}: the audit trail).
  */
 public final class ScopeCatalogue {
 
     /** Scopes that grant Latchkey's own APIs; never requestable through the portal. */
-    public static final Set<String> RESERVED = Set.of("admin");
+    public static final Set<String> RESERVED = Set.of("admin", "audit:read");
 
     /** OpenID Connect scopes (OIDC Core §5.4) the server implements; requestable without a catalogue entry. */
     public static final Map<String, String> STANDARD = orderedMap(

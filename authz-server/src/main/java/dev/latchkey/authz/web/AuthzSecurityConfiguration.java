@@ -1,6 +1,8 @@
 package dev.latchkey.authz.web;
 
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.audit.AuditTrail;
+import dev.latchkey.authz.audit.AuditingConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
 import dev.latchkey.authz.client.JooqRegisteredClientRepository;
@@ -15,6 +17,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.authentication.ProviderManager;
@@ -39,6 +42,10 @@ public class AuthzSecurityConfiguration {
 
     public static final String CONSENT_PAGE = "/oauth2/consent";
     public static final String LOGIN_PAGE = "/login";
+
+    /** What discovery advertises: only grants and client authentication methods an app can actually register. */
+    private static final List<String> OFFERED_GRANTS = List.of("authorization_code", "refresh_token", "client_credentials");
+    private static final List<String> OFFERED_CLIENT_AUTH = List.of("client_secret_basic", "client_secret_post", "none");
 
     /**
      * No observation per security filter and per authentication: on the token endpoint they cost more CPU than the
@@ -71,14 +78,15 @@ public class AuthzSecurityConfiguration {
             PrefixedTokenGenerator prefixed,
             VerifiedSecretCache clientSecretEncoder,
             LocalTokenIntrospector introspector,
-            AccountService accounts) throws Exception {
+            AccountService accounts,
+            AuditTrail auditTrail) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
         var codes = prefixed.authorizationCodes();
         http.oauth2AuthorizationServer(server -> {
             http.securityMatcher(server.getEndpointsMatcher());
             server.registeredClientRepository(clients)
                     .authorizationService(authorizations)
-                    .authorizationConsentService(consents)
+                    .authorizationConsentService(new AuditingConsentService(consents, auditTrail))
                     .tokenGenerator(tokenGenerator)
                     .clientAuthentication(client -> client.authenticationProviders(providers -> providers.forEach(p -> {
                         if (p instanceof ClientSecretAuthenticationProvider secrets) {
@@ -105,11 +113,17 @@ public class AuthzSecurityConfiguration {
                     .authorizationServerMetadataEndpoint(metadata -> metadata.authorizationServerMetadataCustomizer(
                             claims -> claims.claim("authorization_response_iss_parameter_supported", true)
                                     .claim("registration_endpoint", issuer(claims.build().getIssuer().toString()) + "/connect/register")
-                                    .grantTypes(types -> types.retainAll(List.of("authorization_code", "refresh_token", "client_credentials")))))
+                                    .grantTypes(types -> types.retainAll(OFFERED_GRANTS))
+                                    .tokenEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH))
+                                    .tokenIntrospectionEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH))
+                                    .tokenRevocationEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH))))
                     .oidc(oidc -> oidc.providerConfigurationEndpoint(provider -> provider.providerConfigurationCustomizer(
                             claims -> claims.claim("authorization_response_iss_parameter_supported", true)
                                     .claim("registration_endpoint", issuer(claims.build().getIssuer().toString()) + "/connect/register")
-                                    .grantTypes(types -> types.retainAll(List.of("authorization_code", "refresh_token", "client_credentials"))))));
+                                    .grantTypes(types -> types.retainAll(OFFERED_GRANTS))
+                                    .tokenEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH))
+                                    .tokenIntrospectionEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH))
+                                    .tokenRevocationEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH)))));
         });
         http.authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
                 .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
@@ -142,6 +156,8 @@ public class AuthzSecurityConfiguration {
         var problems = new ProblemJsonAuthenticationHandlers();
         http.securityMatcher("/admin/v1/**")
                 .authorizeHttpRequests(authorize -> authorize
+                        // The audit trail is readable with the narrower scope audit:read; all else needs admin.
+                        .requestMatchers(HttpMethod.GET, "/admin/v1/audit/**").hasAnyAuthority("SCOPE_admin", "SCOPE_audit:read")
                         .requestMatchers("/admin/v1/**").hasAuthority("SCOPE_admin")
                         .anyRequest().denyAll())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -1,0 +1,75 @@
+package dev.latchkey.authz.audit;
+
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.AuditEvent;
+import dev.latchkey.audit.AuditLog;
+import dev.latchkey.audit.Outcome;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.core.OAuth2AuthenticatedPrincipal;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/**
+ * Records audit events from the web layer: source IP and user agent from the current request, and
+ * {@link #inTransaction} to make an action and its event commit or roll back together. Pass ids and
+ * fingerprints in details, never secret values.
+ */
+public final class AuditTrail {
+
+    private final AuditLog log;
+    private final TransactionTemplate transactions;
+
+    AuditTrail(AuditLog log, TransactionTemplate transactions) {
+        this.log = log;
+        this.transactions = transactions;
+    }
+
+    /** Runs the action and whatever it records in one transaction: a failed audit insert fails the action. */
+    public <T> T inTransaction(Supplier<T> action) {
+        return transactions.execute(status -> action.get());
+    }
+
+    public void record(Actor actor, String action, Outcome outcome, String targetType, String targetId, String tenant,
+            Map<String, ?> details) {
+        AuditEvent.Builder event = AuditEvent.builder(actor, action, outcome);
+        if (targetType != null) {
+            event.target(targetType, targetId);
+        }
+        if (tenant != null) {
+            event.tenant(tenant);
+        }
+        if (details != null && !details.isEmpty()) {
+            event.details(details);
+        }
+        HttpServletRequest request = currentRequest();
+        if (request != null) {
+            event.source(request.getRemoteAddr(), request.getHeader("User-Agent"));
+        }
+        log.record(event.build());
+    }
+
+    /** The admin API caller: the client id of the bearer token (its subject for user tokens). */
+    public static Actor currentAdmin() {
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        if (authentication == null) {
+            return Actor.system("unknown");
+        }
+        if (authentication.getPrincipal() instanceof OAuth2AuthenticatedPrincipal principal
+                && principal.getAttribute("client_id") instanceof String clientId
+                && clientId.equals(authentication.getName())) {
+            return Actor.admin(clientId);
+        }
+        return Actor.admin(authentication.getName());
+    }
+
+    private static HttpServletRequest currentRequest() {
+        RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+        return attributes instanceof ServletRequestAttributes servlet ? servlet.getRequest() : null;
+    }
+}
