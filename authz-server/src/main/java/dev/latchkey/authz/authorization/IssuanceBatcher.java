@@ -106,16 +106,16 @@ final class IssuanceBatcher implements AutoCloseable {
     private static final String BATCH_SQL = """
             with v as (
                 select * from jsonb_to_recordset(cast(? as jsonb)) as v(id text, app_id uuid, principal_name text,
-                        grant_type text, scopes text[], attributes text, kind text, token_hash text, token_scopes text[],
+                        grant_type text, grant_scopes text[], attributes text, kind text, token_hash text, scopes text[],
                         metadata text, issued_at timestamptz, expires_at timestamptz)
             ), g as (
                 insert into oauth_grants (id, app_id, principal_name, grant_type, scopes, attributes)
-                select id, app_id, principal_name, grant_type, coalesce(scopes, '{}'), cast(attributes as jsonb) from v
+                select id, app_id, principal_name, grant_type, coalesce(grant_scopes, '{}'), cast(attributes as jsonb) from v
                 on conflict (id) do update set scopes = excluded.scopes, attributes = excluded.attributes
                 returning id
             )
             insert into oauth_tokens (grant_id, kind, token_hash, scopes, metadata, issued_at, expires_at)
-            select v.id, v.kind, decode(v.token_hash, 'base64'), coalesce(v.token_scopes, '{}'), cast(v.metadata as jsonb),
+            select v.id, v.kind, decode(v.token_hash, 'base64'), coalesce(v.scopes, '{}'), cast(v.metadata as jsonb),
                    v.issued_at, v.expires_at
             from v join g on g.id = v.id
             on conflict (token_hash) do nothing

@@ -100,43 +100,21 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         List<OauthTokensRecord> tokens = tokenRows(authorization);
         boolean userGrant = AuthorizationGrantType.AUTHORIZATION_CODE.equals(authorization.getAuthorizationGrantType());
         if (isNewClientCredentialsGrant(authorization, tokens, stateHash)) {
-            OauthTokensRecord token = tokens.get(0);
-            Map<String, Object> row = new LinkedHashMap<>();
+            Map<String, Object> row = tokenFields(tokens.get(0));
             row.put("id", authorization.getId());
             row.put("app_id", authorization.getRegisteredClientId());
             row.put("principal_name", authorization.getPrincipalName());
             row.put("grant_type", authorization.getAuthorizationGrantType().getValue());
-            row.put("scopes", List.copyOf(authorization.getAuthorizedScopes()));
+            row.put("grant_scopes", List.copyOf(authorization.getAuthorizedScopes()));
             row.put("attributes", attributesJson);
-            row.put("kind", token.getKind());
-            row.put("token_hash", HASH_TEXT.encodeToString(token.getTokenHash()));
-            row.put("token_scopes", Arrays.asList(token.getScopes()));
-            row.put("metadata", token.getMetadata().data());
-            row.put("issued_at", token.getIssuedAt().toString());
-            row.put("expires_at", token.getExpiresAt() == null ? null : token.getExpiresAt().toString());
             issuance.write(row);
             return;
         }
-
-        List<Map<String, Object>> tokenJson = new ArrayList<>();
-        for (OauthTokensRecord t : tokens) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("kind", t.getKind());
-            row.put("token_hash", HASH_TEXT.encodeToString(t.getTokenHash()));
-            row.put("scopes", Arrays.asList(t.getScopes()));
-            row.put("metadata", t.getMetadata().data());
-            row.put("issued_at", t.getIssuedAt().toString());
-            row.put("expires_at", t.getExpiresAt() == null ? null : t.getExpiresAt().toString());
-            row.put("invalidated", t.getInvalidatedAt() != null);
-            tokenJson.add(row);
-        }
-        // One statement, one round trip, atomic: upsert the grant, upsert its tokens, and invalidate tokens the
-        // authorization no longer holds (superseded by rotation). On the hot path (a new client-credentials grant)
-        // this is the only database call the token endpoint makes after client authentication.
-        String tokensJson = codec.writeJson(tokenJson);
+        // Every other save is one statement, one round trip, atomic: upsert the grant, upsert its tokens, and
+        // invalidate the tokens the authorization no longer holds (superseded by rotation). Plain JDBC with a
+        // constant statement: the driver prepares it once per connection and nothing is rendered per request.
+        String tokensJson = codec.writeJson(tokens.stream().map(JooqOAuth2AuthorizationService::tokenFields).toList());
         String[] keptHashes = tokens.stream().map(t -> HASH_TEXT.encodeToString(t.getTokenHash())).toArray(String[]::new);
-        // Plain JDBC on the hot path: a constant statement the driver prepares once per connection, with no SQL
-        // rendering per request (jOOQ's plain-SQL templating was a third of the token endpoint's CPU).
         dsl.connection(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(SAVE_SQL)) {
                 statement.setString(1, authorization.getId());
@@ -188,6 +166,19 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
             )
             select (select count(*) from t) as tokens, (select count(*) from s) as superseded
             """;
+
+    /** One token as the JSON object the save statements read (metadata stays in its typed encoding, as text). */
+    private static Map<String, Object> tokenFields(OauthTokensRecord token) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("kind", token.getKind());
+        row.put("token_hash", HASH_TEXT.encodeToString(token.getTokenHash()));
+        row.put("scopes", Arrays.asList(token.getScopes()));
+        row.put("metadata", token.getMetadata().data());
+        row.put("issued_at", token.getIssuedAt().toString());
+        row.put("expires_at", token.getExpiresAt() == null ? null : token.getExpiresAt().toString());
+        row.put("invalidated", token.getInvalidatedAt() != null);
+        return row;
+    }
 
     /**
      * A client-credentials grant is saved active exactly once, when its token is issued; later saves (revocation)
