@@ -1,10 +1,13 @@
 package dev.latchkey.ui;
 
+import dev.latchkey.authz.throttle.FailureThrottle;
+import dev.latchkey.authz.throttle.LoginThrottleFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 /**
@@ -23,8 +26,10 @@ public class UiSecurityConfiguration {
 
     @Bean
     @Order(100)
-    SecurityFilterChain pagesFilterChain(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(authorize -> authorize
+    SecurityFilterChain pagesFilterChain(HttpSecurity http, FailureThrottle throttle) throws Exception {
+        // Brute-force limits: a blocked (username, source), source or account is refused before the password check.
+        http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class)
+                .authorizeHttpRequests(authorize -> authorize
                         .requestMatchers("/login", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
                         // Developer portal and admin pages; their services check the role again, per request.
                         .requestMatchers("/developer", "/developer/**").hasRole("DEVELOPER")

@@ -45,6 +45,21 @@ public final class Http {
                 .connectTimeout(Duration.ofSeconds(5)).build(), TestServer.get().baseUrl(), cookies);
     }
 
+    /**
+     * A client with a cookie jar whose connections come from {@code sourceAddress} (a 127.0.0.0/8 address: Linux
+     * routes all of them to loopback), so the server sees a distinct remote address without trusting any header.
+     */
+    public static Http browserFrom(String sourceAddress) {
+        try {
+            CookieManager cookies = new CookieManager();
+            return new Http(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).cookieHandler(cookies)
+                    .localAddress(java.net.InetAddress.getByName(sourceAddress)).connectTimeout(Duration.ofSeconds(5)).build(),
+                    TestServer.get().baseUrl().replace("localhost", "127.0.0.1"), cookies);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The browser's cookie of that name, if it holds one. */
     public java.util.Optional<java.net.HttpCookie> cookie(String name) {
         return cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals(name)).findFirst();

@@ -9,6 +9,9 @@ import dev.latchkey.authz.client.JooqRegisteredClientRepository;
 import dev.latchkey.authz.client.UnpublishedAppValidator;
 import dev.latchkey.authz.hashing.GracePeriodSecretEncoder;
 import dev.latchkey.authz.hashing.VerifiedSecretCache;
+import dev.latchkey.authz.throttle.FailureThrottle;
+import dev.latchkey.authz.throttle.ThrottledClientAuthenticationProvider;
+import dev.latchkey.authz.throttle.ThrottledClientErrorHandler;
 import dev.latchkey.authz.token.PrefixedTokenGenerator;
 import java.time.Clock;
 import java.util.List;
@@ -79,7 +82,8 @@ public class AuthzSecurityConfiguration {
             VerifiedSecretCache clientSecretEncoder,
             LocalTokenIntrospector introspector,
             AccountService accounts,
-            AuditTrail auditTrail) throws Exception {
+            AuditTrail auditTrail,
+            FailureThrottle throttle) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
         var codes = prefixed.authorizationCodes();
         http.oauth2AuthorizationServer(server -> {
@@ -88,12 +92,18 @@ public class AuthzSecurityConfiguration {
                     .authorizationService(authorizations)
                     .authorizationConsentService(new AuditingConsentService(consents, auditTrail))
                     .tokenGenerator(tokenGenerator)
-                    .clientAuthentication(client -> client.authenticationProviders(providers -> providers.forEach(p -> {
-                        if (p instanceof ClientSecretAuthenticationProvider secrets) {
-                            // Understands the rotation grace period (two hashes and an end) on top of the cache.
-                            secrets.setPasswordEncoder(new GracePeriodSecretEncoder(clientSecretEncoder, Clock.systemUTC()));
-                        }
-                    })))
+                    .clientAuthentication(client -> client
+                            .authenticationProviders(providers -> providers.replaceAll(p -> {
+                                if (p instanceof ClientSecretAuthenticationProvider secrets) {
+                                    // Understands the rotation grace period (two hashes and an end) on top of the cache.
+                                    secrets.setPasswordEncoder(new GracePeriodSecretEncoder(clientSecretEncoder, Clock.systemUTC()));
+                                    // Brute-force limits per client id and source, checked before Argon2id.
+                                    return new ThrottledClientAuthenticationProvider(secrets, throttle);
+                                }
+                                return p;
+                            }))
+                            // invalid_client/401 as before; Retry-After added while throttled.
+                            .errorResponseHandler(new ThrottledClientErrorHandler()))
                     .authorizationEndpoint(endpoint -> endpoint
                             .consentPage(CONSENT_PAGE)
                             .authorizationResponseHandler(responses)
