@@ -126,6 +126,11 @@ public class AuthzServerConfiguration {
     }
 
     @Bean
+    dev.latchkey.authz.authorization.ExpiredGrantPurge expiredGrantPurge(DSLContext dsl, LatchkeyAuthzProperties properties) {
+        return new dev.latchkey.authz.authorization.ExpiredGrantPurge(dsl, properties.expiredGrantRetention());
+    }
+
+    @Bean
     SigningKeyRotation signingKeyRotation(SigningKeys keys, LatchkeyAuthzProperties properties) {
         return new SigningKeyRotation(keys, properties);
     }

@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param signingKeyOverlap   how long a retired signing key stays published
  * @param clientCacheTtl      how long a registered client read from the database is reused (other nodes see app
  *                            changes within this time)
+ * @param expiredGrantRetention how long a grant is kept after its last token expired (then purged)
  */
 @ConfigurationProperties("latchkey.authz")
 public record LatchkeyAuthzProperties(
@@ -21,13 +22,15 @@ public record LatchkeyAuthzProperties(
         Duration secretCacheTtl,
         Duration signingKeyRotation,
         Duration signingKeyOverlap,
-        Duration clientCacheTtl) {
+        Duration clientCacheTtl,
+        Duration expiredGrantRetention) {
 
     public LatchkeyAuthzProperties {
         secretCacheTtl = secretCacheTtl == null ? Duration.ofMinutes(5) : secretCacheTtl;
         signingKeyRotation = signingKeyRotation == null ? Duration.ofDays(30) : signingKeyRotation;
         signingKeyOverlap = signingKeyOverlap == null ? Duration.ofDays(2) : signingKeyOverlap;
         clientCacheTtl = clientCacheTtl == null ? Duration.ofSeconds(1) : clientCacheTtl;
+        expiredGrantRetention = expiredGrantRetention == null ? Duration.ofDays(1) : expiredGrantRetention;
     }
 
     public String audience() {
