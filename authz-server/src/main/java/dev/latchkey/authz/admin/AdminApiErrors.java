@@ -1,27 +1,17 @@
 package dev.latchkey.authz.admin;
 
 import dev.latchkey.authz.account.AccountService;
-import dev.latchkey.authz.client.InvalidAppException;
-import java.net.URI;
+import dev.latchkey.authz.web.ProblemJsonErrors;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.HttpMediaTypeNotSupportedException;
-import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 
 /** RFC 9457 problem+json for every admin API failure; messages name the field, never echo secrets. */
 @RestControllerAdvice(assignableTypes = {AdminApiController.class, ScopeAdminController.class, KeyAdminController.class, AuditAdminController.class})
-public class AdminApiErrors {
-
-    @ExceptionHandler(InvalidAppException.class)
-    ProblemDetail invalidApp(InvalidAppException e) {
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid app", e.getMessage());
-        problem.setProperty("field", e.field());
-        return problem;
-    }
+public class AdminApiErrors extends ProblemJsonErrors {
 
     @ExceptionHandler(IllegalArgumentException.class)
     ProblemDetail invalid(IllegalArgumentException e) {
@@ -33,16 +23,6 @@ public class AdminApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", "The request body or a parameter is malformed.");
     }
 
-    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-    ProblemDetail mediaType(Exception e) {
-        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send application/json.");
-    }
-
-    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-    ProblemDetail method(Exception e) {
-        return problem(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", "This resource does not support that method.");
-    }
-
     @ExceptionHandler(AdminApiController.NotFoundException.class)
     ProblemDetail notFound(AdminApiController.NotFoundException e) {
         return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
@@ -51,12 +31,5 @@ public class AdminApiErrors {
     @ExceptionHandler(AccountService.DuplicateException.class)
     ProblemDetail duplicate(AccountService.DuplicateException e) {
         return problem(HttpStatus.CONFLICT, "Conflict", e.getMessage());
-    }
-
-    static ProblemDetail problem(HttpStatus status, String title, String detail) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setTitle(title);
-        problem.setType(URI.create("about:blank"));
-        return problem;
     }
 }

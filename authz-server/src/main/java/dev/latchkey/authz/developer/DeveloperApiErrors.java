@@ -1,14 +1,11 @@
 package dev.latchkey.authz.developer;
 
-import dev.latchkey.authz.client.InvalidAppException;
-import java.net.URI;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import dev.latchkey.authz.web.ProblemJsonErrors;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.HttpMediaTypeNotSupportedException;
-import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -17,14 +14,7 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 // Before Spring Boot\'s global problem-details advice, which would answer type mismatches first.
 @Order(Ordered.HIGHEST_PRECEDENCE)
 @RestControllerAdvice(assignableTypes = DeveloperApiController.class)
-public class DeveloperApiErrors {
-
-    @ExceptionHandler(InvalidAppException.class)
-    ProblemDetail invalidApp(InvalidAppException e) {
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid app", e.getMessage());
-        problem.setProperty("field", e.field());
-        return problem;
-    }
+public class DeveloperApiErrors extends ProblemJsonErrors {
 
     @ExceptionHandler(DeveloperTokens.InvalidTokenRequestException.class)
     ProblemDetail invalidToken(DeveloperTokens.InvalidTokenRequestException e) {
@@ -39,16 +29,6 @@ public class DeveloperApiErrors {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", "The request body or a parameter is malformed.");
     }
 
-    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
-    ProblemDetail mediaType(Exception e) {
-        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "Send application/json.");
-    }
-
-    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-    ProblemDetail method(Exception e) {
-        return problem(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", "This resource does not support that method.");
-    }
-
     @ExceptionHandler(DeveloperApiController.NotFoundException.class)
     ProblemDetail notFound(DeveloperApiController.NotFoundException e) {
         return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
@@ -57,12 +37,5 @@ public class DeveloperApiErrors {
     @ExceptionHandler(DeveloperApiController.NotADeveloperException.class)
     ProblemDetail forbidden(DeveloperApiController.NotADeveloperException e) {
         return problem(HttpStatus.FORBIDDEN, "Forbidden", e.getMessage());
-    }
-
-    private static ProblemDetail problem(HttpStatus status, String title, String detail) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setTitle(title);
-        problem.setType(URI.create("about:blank"));
-        return problem;
     }
 }
