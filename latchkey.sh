@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Latchkey developer entry point. Works on a fresh machine: selects a JDK 21+ and installs what the tests need.
+# Latchkey developer entry point. Works on a fresh machine: selects a JDK 21+ and installs what the tests need
+# (Debian's Chromium, Keycloak).
 #   ./latchkey.sh serve   build (if needed) and start the server on embedded defaults (port 8080, management 8081)
 #   ./latchkey.sh test    run the whole test suite (the command CI runs)
 #   ./latchkey.sh build   build the executable jar without running tests
@@ -32,6 +33,9 @@ ensure_test_tools() {
     fi
   fi
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  # The token broker's end-to-end tests connect accounts at a real Keycloak (KeycloakServer); fetch it now, as a Maven
+  # artifact, so the tests never download anything. Does nothing when it is already installed.
+  tools/keycloak/keycloak.sh install
 }
 
 MVN=(mvn -B -ntp)

@@ -11,7 +11,7 @@ import org.springframework.security.web.authentication.UsernamePasswordAuthentic
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 /**
- * The page chain: login, consent, connected apps, developer portal, admin pages, errors. Strict CSP with no inline code and no third-party
+ * The page chain: login, consent, connected apps, connect pages, developer portal, admin pages, errors. Strict CSP with no inline code and no third-party
  * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login.
  */
 @Configuration(proxyBeanMethods = false)
@@ -31,6 +31,9 @@ public class UiSecurityConfiguration {
         http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class)
                 .authorizeHttpRequests(authorize -> authorize
                         .requestMatchers("/login", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
+                        // Connect pages: the end user is the product's user, not a Latchkey account; the single-use
+                        // link, the state and the browser-binding cookie authenticate the flow.
+                        .requestMatchers("/connect/s/**", "/connect/callback").permitAll()
                         // Developer portal and admin pages; their services check the role again, per request.
                         .requestMatchers("/developer", "/developer/**").hasRole("DEVELOPER")
                         .requestMatchers("/admin", "/admin/**").hasRole("ADMIN")

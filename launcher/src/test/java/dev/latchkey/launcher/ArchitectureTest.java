@@ -34,4 +34,20 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..")
                 .check(CLASSES);
     }
+
+    @Test
+    void whenTheBrokerRunsThenItKnowsNothingOfTheAuthorizationServer() {
+        // The two faces deploy apart; only the launcher (the composition root) sees both.
+        noClasses().that().resideInAPackage("dev.latchkey.broker..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.latchkey.authz..", "dev.latchkey.ui..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void whenBrokerDecisionsAreMadeThenTheyDoNotDependOnTheWebLayer() {
+        noClasses().that().resideInAnyPackage("dev.latchkey.broker.catalog..", "dev.latchkey.broker.credential..",
+                        "dev.latchkey.broker.refresh..", "dev.latchkey.broker.provider..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework.web..", "jakarta.servlet..")
+                .check(CLASSES);
+    }
 }

@@ -2,6 +2,7 @@ package dev.latchkey.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.broker.provider.ScriptedProvider;
 import dev.latchkey.launcher.TestOAuth.App;
 import dev.latchkey.launcher.TestOAuth.Pkce;
 import dev.latchkey.launcher.TestOAuth.User;
@@ -85,7 +86,60 @@ final class EveryFlow {
         secrets.add(Http.json(registered).get("registration_access_token").asText());
         Http.api().get("/admin/v1/teams", "Authorization", TestOAuth.bearer("lk_at_forged" + UUID.randomUUID()));
 
+        broker(secrets);
+
         assertThat(secrets).doesNotContainNull().allSatisfy(s -> assertThat(s).hasSizeGreaterThan(10));
         return secrets;
+    }
+
+    /**
+     * The token broker's flows: a service client, connect sessions (URL token, state, PKCE), code exchange, fetch,
+     * 401-driven and forced refresh with rotation, an API key, a webhook secret; then every value the scripted
+     * providers ever issued.
+     */
+    private static void broker(List<String> secrets) {
+        BrokerTestbed testbed = BrokerTestbed.get();
+        BrokerTestbed.Service service = BrokerTestbed.service(List.of("flow-tenant"));
+        secrets.add(service.clientSecret());
+        secrets.add(service.token());
+        secrets.add(ScriptedProvider.DEFAULT_CLIENT_SECRET);
+
+        for (String providerId : List.of(BrokerTestbed.STANDARD, BrokerTestbed.ROTATING)) {
+            ScriptedProvider provider = testbed.provider(providerId);
+            provider.registeredRedirectUri(java.net.URI.create(TestServer.get().baseUrl() + "/connect/callback"));
+            BrokerTestbed.registerProviderApp(providerId, provider.clientId(), ScriptedProvider.DEFAULT_CLIENT_SECRET);
+            JsonNode session = BrokerTestbed.openSession(service, "flow-tenant", "flow-user", providerId);
+            String page = BrokerTestbed.path(session.get("connect_url").asText());
+            secrets.add(page.substring(page.lastIndexOf('/') + 1));
+            Http browser = Http.browser();
+            HttpResponse<String> continued = browser.postForm(page, Map.of("_csrf", TestOAuth.csrf(browser.get(page).body())));
+            java.net.URI authorize = java.net.URI.create(continued.headers().firstValue("Location").orElseThrow());
+            secrets.add(ScriptedProvider.queryParameters(authorize).get("state"));
+            secrets.add(browser.cookie("lk_connect").orElseThrow().getValue());
+            java.net.URI callback = provider.approve(authorize);
+            assertThat(browser.get(BrokerTestbed.path(callback.toString())).body()).contains("Connected");
+            UUID connection = UUID.fromString(Http.json(Http.api().get("/broker/v1/connect-sessions/"
+                    + session.get("id").asText(), "Authorization", service.bearer())).get("connectionId").asText());
+            long version = Http.json(BrokerTestbed.fetch(service, connection)).get("version").asLong();
+            assertThat(BrokerTestbed.report(service, connection, version).statusCode()).isEqualTo(200);
+            assertThat(BrokerTestbed.report(service, connection, null).statusCode()).isEqualTo(200);
+            BrokerTestbed.fetch(service, connection);
+        }
+        String apiKey = "sk_live_" + UUID.randomUUID();
+        secrets.add(apiKey);
+        UUID keyed = BrokerTestbed.connectApiKey(service, "flow-tenant", "flow-user", apiKey);
+        BrokerTestbed.fetch(service, keyed);
+
+        HttpResponse<String> webhook = Http.api().postJson("/admin/v1/broker/webhooks",
+                Map.of("url", "http://127.0.0.1:9/hooks", "eventTypes", List.of("connection.created")),
+                "Authorization", TestOAuth.bearer(TestOAuth.adminToken()));
+        assertThat(webhook.statusCode()).as(webhook.body()).isEqualTo(201);
+        secrets.add(Http.json(webhook).get("secret").asText());
+        Http.api().delete("/admin/v1/broker/webhooks/" + Http.json(webhook).get("id").asText(),
+                "Authorization", TestOAuth.bearer(TestOAuth.adminToken()));
+
+        for (String providerId : List.of(BrokerTestbed.STANDARD, BrokerTestbed.ROTATING)) {
+            secrets.addAll(testbed.provider(providerId).issuedSecrets());
+        }
     }
 }

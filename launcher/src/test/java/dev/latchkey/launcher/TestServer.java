@@ -45,7 +45,7 @@ public final class TestServer {
             int managementPort = freePort();
             Path dataDir = Files.createTempDirectory("latchkey-test-");
             // Command-line arguments outrank application.yaml, as an operator's settings would.
-            ConfigurableApplicationContext context = new SpringApplicationBuilder(LatchkeyApplication.class).run(
+            java.util.List<String> arguments = new java.util.ArrayList<>(java.util.List.of(
                     "--server.port=" + port,
                     "--management.server.port=" + managementPort,
                     "--latchkey.data-dir=" + dataDir,
@@ -56,7 +56,11 @@ public final class TestServer {
                     "--latchkey.bootstrap.admin-client-secret=" + ADMIN_CLIENT_SECRET,
                     // The suite's own traffic (and its 10,000 fuzzed requests) comes from loopback; brute-force limits
                     // keep their production defaults for every other source (BruteForceProtectionTest uses 127.0.0.x).
-                    "--latchkey.throttle.exempt-sources=127.0.0.1,0:0:0:0:0:0:0:1");
+                    "--latchkey.throttle.exempt-sources=127.0.0.1,0:0:0:0:0:0:0:1"));
+            // The broker's scripted providers and Keycloak are declared in its catalog, read at start-up.
+            arguments.addAll(BrokerTestbed.get().serverArguments());
+            ConfigurableApplicationContext context = new SpringApplicationBuilder(LatchkeyApplication.class)
+                    .run(arguments.toArray(String[]::new));
             return new TestServer(context, port, dataDir);
         } catch (IOException e) {
             throw new IllegalStateException(e);

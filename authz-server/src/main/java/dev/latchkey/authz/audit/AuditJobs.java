@@ -2,12 +2,15 @@ package dev.latchkey.authz.audit;
 
 import dev.latchkey.audit.chain.AuditChainer;
 import dev.latchkey.audit.chain.AuditCheckpointer;
-import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 
-/** Chains committed events every second and signs a checkpoint every minute, on every node. */
+/**
+ * Chains committed events every second and signs a checkpoint every minute, on every node. There is no pass at
+ * shutdown: events left unchained are chained by whichever node runs next (the chain is built from committed rows),
+ * and a shutdown pass would only wait on a database that may already be gone (embedded mode stops it first).
+ */
 public final class AuditJobs {
 
     private static final Logger log = LoggerFactory.getLogger(AuditJobs.class);
@@ -37,15 +40,6 @@ public final class AuditJobs {
                     c.seq(), java.util.HexFormat.of().formatHex(c.hash()), c.keyId(), c.signedAt()));
         } catch (RuntimeException e) {
             log.warn("audit checkpoint failed: {}", e.toString());
-        }
-    }
-
-    @PreDestroy
-    void chainAtShutdown() {
-        try {
-            chainer.chainAll();
-        } catch (RuntimeException e) {
-            log.warn("audit chaining at shutdown failed: {}", e.toString());
         }
     }
 }

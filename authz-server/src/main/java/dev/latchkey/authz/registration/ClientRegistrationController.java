@@ -8,6 +8,7 @@ import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.client.AppView;
 import dev.latchkey.authz.client.CreatedApp;
 import dev.latchkey.authz.client.InvalidAppException;
+import dev.latchkey.authz.scope.ScopeCatalogue;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -160,6 +161,10 @@ public class ClientRegistrationController {
             throw new InvalidAppException("response_types", "only the code response type is supported");
         }
         String scope = (String) m.get("scope");
+        if (scope != null && List.of(scope.trim().split(" +")).stream().anyMatch(ScopeCatalogue::isPlatformScope)) {
+            // RFC 7591 §3.2.2 invalid_client_metadata: a self-registered client never gets Latchkey's own APIs.
+            throw new InvalidAppException("scope", "platform scopes (admin, audit:read, broker:*) cannot be registered");
+        }
         return new AppRegistration(teamId,
                 (String) m.getOrDefault("client_name", "Unnamed app"),
                 null,

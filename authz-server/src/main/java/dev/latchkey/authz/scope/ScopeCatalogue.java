@@ -116,18 +116,26 @@ public final class ScopeCatalogue {
         List<Selectable> result = new ArrayList<>();
         STANDARD.forEach((name, words) -> result.add(new Selectable(name, catalogued.getOrDefault(name, words), true)));
         catalogued.forEach((name, words) -> {
-            if (!STANDARD.containsKey(name) && !RESERVED.contains(name)) {
+            if (!STANDARD.containsKey(name) && !isPlatformScope(name)) {
                 result.add(new Selectable(name, words, false));
             }
         });
         return result;
     }
 
+    /**
+     * Scopes that grant Latchkey's own APIs: the admin API, the audit trail and the token broker ({@code broker:*}).
+     * Only operators assign them (admin API); they are never catalogued, offered to developers or self-registered.
+     */
+    public static boolean isPlatformScope(String name) {
+        return RESERVED.contains(name) || name.startsWith("broker:");
+    }
+
     static void validateName(String name) {
         if (name == null || !SCOPE_TOKEN.matcher(name).matches()) {
             throw new IllegalArgumentException("name must be an RFC 6749 scope token of 1 to 100 characters");
         }
-        if (RESERVED.contains(name)) {
+        if (isPlatformScope(name)) {
             throw new IllegalArgumentException("'" + name + "' is reserved for Latchkey's own APIs");
         }
     }

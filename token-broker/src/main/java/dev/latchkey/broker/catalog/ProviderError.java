@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param category    what it means for the connection
  * @param status      the HTTP status (200 for an error inside a successful response), or 0 for a network failure
  * @param code        the provider's error code, or a broker code ({@code invalid_token_response},
- *                    {@code unexpected_metadata}, {@code network_error}); may be null
+ *                    {@code unexpected_metadata}, {@code network_error}, {@code timeout}); may be null
  * @param description the provider's description, trimmed to 200 printable characters; may be null
  * @param retryAfter  how long the provider asked us to wait (Retry-After), for transient errors; null when not said
  */
@@ -24,9 +24,19 @@ public record ProviderError(ErrorCategory category, int status, String code, Str
         code = code == null ? null : clean(code);
     }
 
-    /** A network-level failure (connect, TLS, timeout, reset): always {@link ErrorCategory#TRANSIENT}. */
+    /** A network-level failure (connect, TLS, reset, interrupted): always {@link ErrorCategory#TRANSIENT}. */
     public static ProviderError network(Exception cause) {
         return new ProviderError(ErrorCategory.TRANSIENT, 0, "network_error",
+                cause == null ? null : cause.getClass().getSimpleName(), null);
+    }
+
+    /**
+     * No connection or no complete response in time: always {@link ErrorCategory#TRANSIENT}. Kept apart from
+     * {@link #network} because a timed-out code exchange or refresh may have reached the provider (a rotating refresh
+     * token may already be spent), which the refresh engine treats with more care than a refused connection.
+     */
+    public static ProviderError timeout(Exception cause) {
+        return new ProviderError(ErrorCategory.TRANSIENT, 0, "timeout",
                 cause == null ? null : cause.getClass().getSimpleName(), null);
     }
 
