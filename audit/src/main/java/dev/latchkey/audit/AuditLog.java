@@ -1,5 +1,7 @@
 package dev.latchkey.audit;
 
+import java.util.List;
+
 /**
  * Records audit events. The one write path of the audit trail.
  *
@@ -16,4 +18,13 @@ public interface AuditLog {
      *     roll back
      */
     void record(AuditEvent event);
+
+    /**
+     * Writes {@code events} in the current transaction, each with its record MAC, in one statement: for callers that
+     * commit many actions at once (group commit of issued tokens). Order within the list is the insertion order.
+     *
+     * @throws org.jooq.exception.DataAccessException if the rows cannot be written; none is, and the caller's
+     *     transaction must roll back
+     */
+    void recordAll(List<AuditEvent> events);
 }

@@ -51,6 +51,32 @@ class JooqAuditLogTest {
     }
 
     @Test
+    void whenManyAreRecordedAtOnceThenEachRowMatchesItsEventAndRecordMacInOrder() {
+        AuditEvent bare = AuditEvent.builder(Actor.system(null), "retention.run", Outcome.FAILURE).build();
+        java.util.List<AuditEvent> events = java.util.List.of(TestEvents.tokenIssued("team-1", "lk_ci_a"), bare,
+                TestEvents.tokenIssued(null, "lk_ci_b"));
+        log.recordAll(events);
+
+        java.util.List<AuditEventsRecord> rows = dsl.selectFrom(AUDIT_EVENTS).orderBy(AUDIT_EVENTS.ID).fetch();
+        assertThat(rows).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(rows.get(i).getSeq()).isNull();
+            assertThat(AuditRows.event(rows.get(i))).isEqualTo(events.get(i));
+            assertThat(rows.get(i).getRecordMac()).isEqualTo(TestKeys.chainKey().recordMac(events.get(i)));
+        }
+    }
+
+    @Test
+    void whenABatchRollsBackThenNoneOfItsRowsRemains() {
+        assertThatThrownBy(() -> db.node().inTransaction(() -> {
+            log.recordAll(java.util.List.of(TestEvents.any(), TestEvents.any()));
+            throw new IllegalStateException("the batch fails after auditing");
+        })).hasMessageContaining("the batch fails");
+
+        assertThat(dsl.fetchCount(AUDIT_EVENTS)).isZero();
+    }
+
+    @Test
     void whenOnlyTheRequiredPartsAreGivenThenTheRowIsStoredAndVerifies() {
         AuditEvent event = AuditEvent.builder(Actor.system(null), "retention.run", Outcome.FAILURE).build();
         log.record(event);

@@ -4,15 +4,23 @@ import dev.latchkey.authz.web.LocalTokenIntrospector;
 import dev.latchkey.authz.web.ProblemJsonAuthenticationHandlers;
 import dev.latchkey.broker.access.BrokerScopes;
 import dev.latchkey.broker.access.CachingTokenIntrospector;
+import dev.latchkey.broker.access.BrokerCallers;
+import dev.latchkey.broker.api.TokenFetchFilter;
 import dev.latchkey.broker.config.BrokerProperties;
+import dev.latchkey.broker.token.TokenService;
 import java.time.Clock;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.server.resource.introspection.OAuth2IntrospectionException;
 import org.springframework.security.web.SecurityFilterChain;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The broker API's filter chain. It lives here, where both faces meet: internal services authenticate to the
@@ -23,12 +31,37 @@ import org.springframework.security.web.SecurityFilterChain;
 @Configuration(proxyBeanMethods = false)
 public class BrokerSecurityConfiguration {
 
+    /** Shared by the fast path and the chain; not a bean, so it never competes with the authz-server's introspectors. */
+    private final CachingTokenIntrospector cached;
+
+    BrokerSecurityConfiguration(LocalTokenIntrospector introspector, BrokerProperties properties) {
+        this.cached = new CachingTokenIntrospector(introspector, properties.callerCacheTtl(), Clock.systemUTC());
+    }
+
+    /**
+     * The token fetch, served before the security filter chain (see {@link TokenFetchFilter}); placed after request
+     * observation so it still shows in {@code http_server_requests}.
+     */
+    @Bean
+    FilterRegistrationBean<TokenFetchFilter> tokenFetchFilter(TokenService tokens, BrokerCallers callers,
+            JsonMapper json) {
+        FilterRegistrationBean<TokenFetchFilter> registration = new FilterRegistrationBean<>(new TokenFetchFilter(
+                tokens, token -> {
+                    try {
+                        return callers.callerFor(cached.introspect(token));
+                    } catch (OAuth2IntrospectionException | OAuth2AuthenticationException e) {
+                        return null;
+                    }
+                }, json));
+        registration.addUrlPatterns("/broker/v1/connections/*");
+        registration.setOrder(SecurityFilterProperties.DEFAULT_FILTER_ORDER - 1);
+        return registration;
+    }
+
     @Bean
     @Order(6)
-    SecurityFilterChain brokerFilterChain(HttpSecurity http, LocalTokenIntrospector introspector,
-            BrokerProperties properties) throws Exception {
+    SecurityFilterChain brokerFilterChain(HttpSecurity http) throws Exception {
         var problems = new ProblemJsonAuthenticationHandlers();
-        var cached = new CachingTokenIntrospector(introspector, properties.callerCacheTtl(), Clock.systemUTC());
         http.securityMatcher("/broker/v1/**")
                 .authorizeHttpRequests(authorize -> authorize
                         .requestMatchers(HttpMethod.GET, "/broker/v1/connections/*/token")

@@ -113,8 +113,13 @@ public class AuditConfiguration {
     }
 
     @Bean
-    AuditJobs auditJobs(AuditChainer chainer, AuditCheckpointer checkpointer) {
-        return new AuditJobs(chainer, checkpointer);
+    IntrospectionAudit introspectionAudit(AuditTrail auditTrail) {
+        return new IntrospectionAudit(auditTrail, Clock.systemUTC());
+    }
+
+    @Bean
+    AuditJobs auditJobs(AuditChainer chainer, AuditCheckpointer checkpointer, IntrospectionAudit introspections) {
+        return new AuditJobs(chainer, checkpointer, introspections);
     }
 
     @Bean

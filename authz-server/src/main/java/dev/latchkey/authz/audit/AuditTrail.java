@@ -5,6 +5,7 @@ import dev.latchkey.audit.AuditEvent;
 import dev.latchkey.audit.AuditLog;
 import dev.latchkey.audit.Outcome;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.security.core.Authentication;
@@ -37,6 +38,20 @@ public final class AuditTrail {
 
     public void record(Actor actor, String action, Outcome outcome, String targetType, String targetId, String tenant,
             Map<String, ?> details) {
+        log.record(event(actor, action, outcome, targetType, targetId, tenant, details));
+    }
+
+    /** Writes events built by {@link #event} in one statement, in the current transaction (group commit). */
+    public void recordAll(List<AuditEvent> events) {
+        log.recordAll(events);
+    }
+
+    /**
+     * The event {@link #record} would write, with the source of the current request (if any) read now: for callers
+     * that write it later from another thread, in the transaction that stores the action.
+     */
+    public AuditEvent event(Actor actor, String action, Outcome outcome, String targetType, String targetId,
+            String tenant, Map<String, ?> details) {
         AuditEvent.Builder event = AuditEvent.builder(actor, action, outcome);
         if (targetType != null) {
             event.target(targetType, targetId);
@@ -51,7 +66,7 @@ public final class AuditTrail {
         if (request != null) {
             event.source(request.getRemoteAddr(), request.getHeader("User-Agent"));
         }
-        log.record(event.build());
+        return event.build();
     }
 
     /** The admin API caller: the client id of the bearer token (its subject for user tokens). */
@@ -68,7 +83,7 @@ public final class AuditTrail {
         return Actor.admin(authentication.getName());
     }
 
-    private static HttpServletRequest currentRequest() {
+    static HttpServletRequest currentRequest() {
         RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
         return attributes instanceof ServletRequestAttributes servlet ? servlet.getRequest() : null;
     }

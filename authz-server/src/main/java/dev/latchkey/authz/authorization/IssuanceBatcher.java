@@ -1,5 +1,7 @@
 package dev.latchkey.authz.authorization;
 
+import dev.latchkey.audit.AuditEvent;
+import dev.latchkey.authz.audit.AuditTrail;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,9 @@ import org.jooq.DSLContext;
 
 /**
  * Group commit for newly issued client-credentials grants. Attributes and metadata arrive already encoded by
- * {@link AttributeCodec} (as JSON text), so typed values such as instants keep their encoding.
+ * {@link AttributeCodec} (as JSON text), so typed values such as instants keep their encoding. Each grant comes with
+ * its {@code token.issued} audit event; a batch's grants, tokens and events commit together in one transaction (one
+ * statement for the grants and tokens, one multi-row insert for the events), so a token is never issued unaudited.
  *
  * <p> Concurrent token requests hand their rows to a few
  * writer threads, which insert whatever has queued up in one statement and one commit; each caller returns only
@@ -27,17 +31,19 @@ final class IssuanceBatcher implements AutoCloseable {
     private static final int MAX_BATCH = 256;
     private static final long WAIT_SECONDS = 10;
 
-    /** One grant with one token, as the JSON object the batch statement reads. */
-    private record Pending(Map<String, Object> row, CompletableFuture<Void> done) {}
+    /** One grant with one token, as the JSON object the batch statement reads, and its audit event. */
+    private record Pending(Map<String, Object> row, AuditEvent event, CompletableFuture<Void> done) {}
 
     private final DSLContext dsl;
+    private final AuditTrail audit;
     private final Function<Object, String> json;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(10_000);
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
 
-    IssuanceBatcher(DSLContext dsl, Function<Object, String> json, int writerThreads) {
+    IssuanceBatcher(DSLContext dsl, Function<Object, String> json, int writerThreads, AuditTrail audit) {
         this.dsl = dsl;
+        this.audit = audit;
         this.json = json;
         for (int i = 0; i < writerThreads; i++) {
             Thread writer = Thread.ofPlatform().daemon().name("latchkey-issuance-writer-" + i).unstarted(this::drain);
@@ -46,12 +52,12 @@ final class IssuanceBatcher implements AutoCloseable {
         }
     }
 
-    /** Inserts the grant and its token; returns once committed, throws if the write failed or timed out. */
-    void write(Map<String, Object> row) {
+    /** Inserts the grant, its token and its event; returns once committed, throws if the write failed or timed out. */
+    void write(Map<String, Object> row, AuditEvent event) {
         if (closed) {
             throw new IllegalStateException("issuance writer is shut down");
         }
-        Pending pending = new Pending(row, new CompletableFuture<>());
+        Pending pending = new Pending(row, event, new CompletableFuture<>());
         try {
             if (!queue.offer(pending, WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("issuance queue is full");
@@ -88,11 +94,16 @@ final class IssuanceBatcher implements AutoCloseable {
 
     private void insert(List<Pending> batch) {
         String rows = json.apply(batch.stream().map(Pending::row).toList());
-        dsl.connection(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(BATCH_SQL)) {
-                statement.setString(1, rows);
-                statement.executeUpdate();
-            }
+        List<AuditEvent> events = batch.stream().map(Pending::event).toList();
+        audit.inTransaction(() -> {
+            dsl.connection(connection -> {
+                try (PreparedStatement statement = connection.prepareStatement(BATCH_SQL)) {
+                    statement.setString(1, rows);
+                    statement.executeUpdate();
+                }
+            });
+            audit.recordAll(events);
+            return null;
         });
     }
 

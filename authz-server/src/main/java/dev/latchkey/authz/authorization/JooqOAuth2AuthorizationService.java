@@ -4,6 +4,11 @@ import static dev.latchkey.db.Tables.OAUTH_GRANTS;
 import static dev.latchkey.db.Tables.OAUTH_TOKENS;
 import static dev.latchkey.db.Tables.USERS;
 
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.AuditEvent;
+import dev.latchkey.audit.Fingerprints;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.client.JooqRegisteredClientRepository;
 import dev.latchkey.authz.hashing.TokenHasher;
 import dev.latchkey.db.tables.OauthTokens;
@@ -21,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -48,11 +54,14 @@ import org.springframework.security.oauth2.server.authorization.client.Registere
  * {@code oauth_tokens} holding the keyed hash of its value, found through one unique index. A loaded authorization
  * carries the presented value for the token it was found by, and an opaque placeholder (the stored hash) for the
  * others, which no endpoint accepts as a token. Presenting a rotated-away refresh token revokes its whole grant
- * (RFC 9700 §4.14.2).
+ * (RFC 9700 §4.14.2), and so does presenting a used authorization code (RFC 6749 §4.1.2); either is audited as
+ * denied in the revocation's transaction. New client-credentials grants are audited ({@code token.issued}) in the
+ * issuance batch's transaction; the other token events are recorded by {@link AuditedTokenProvider}.
  */
 public final class JooqOAuth2AuthorizationService implements OAuth2AuthorizationService, AutoCloseable {
 
     private static final OAuth2TokenType STATE = new OAuth2TokenType(OAuth2ParameterNames.STATE);
+    private static final OAuth2TokenType CODE = new OAuth2TokenType(OAuth2ParameterNames.CODE);
     private static final OauthTokens TOKEN = OAUTH_TOKENS.as("t");
     /** Placeholders start with a character no issued value contains. */
     private static final String PLACEHOLDER = "#";
@@ -66,15 +75,18 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
     private final AttributeCodec codec = new AttributeCodec();
     private final IssuanceBatcher issuance;
     private final JooqRegisteredClientRepository clients;
+    private final AuditTrail audit;
     /** The introspection hot path's query, rendered once: jOOQ rendering cost more than the query itself. */
     private final String findByTokenSql;
     private final Field<?>[] findByTokenFields;
 
-    public JooqOAuth2AuthorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients) {
+    public JooqOAuth2AuthorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients,
+            AuditTrail audit) {
         this.dsl = dsl;
         this.hasher = hasher;
         this.clients = clients;
-        this.issuance = new IssuanceBatcher(dsl, codec::writeJson, 1);
+        this.audit = audit;
+        this.issuance = new IssuanceBatcher(dsl, codec::writeJson, 1, audit);
         OauthTokens m = OAUTH_TOKENS.as("m");
         var byToken = dsl.select(OAUTH_GRANTS.fields()).select(TOKEN.fields())
                 .from(m)
@@ -107,7 +119,7 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
             row.put("grant_type", authorization.getAuthorizationGrantType().getValue());
             row.put("grant_scopes", List.copyOf(authorization.getAuthorizedScopes()));
             row.put("attributes", attributesJson);
-            issuance.write(row);
+            issuance.write(row, issuedEvent(authorization, tokens.get(0)));
             return;
         }
         // Every other save is one statement, one round trip, atomic: upsert the grant, upsert its tokens, and
@@ -180,6 +192,17 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         return row;
     }
 
+    /** {@code token.issued} for a new client-credentials grant: built on the request thread (its source is read here). */
+    private AuditEvent issuedEvent(OAuth2Authorization authorization, OauthTokensRecord token) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("grant_type", authorization.getAuthorizationGrantType().getValue());
+        details.put("app_id", authorization.getRegisteredClientId());
+        details.put("scopes", authorization.getAuthorizedScopes().stream().sorted().toList());
+        details.put("access_token", Fingerprints.of(token.getTokenHash()));
+        return audit.event(Actor.app(authorization.getPrincipalName()), "token.issued", Outcome.SUCCESS, "grant",
+                authorization.getId(), null, details);
+    }
+
     /**
      * A client-credentials grant is saved active exactly once, when its token is issued; later saves (revocation)
      * carry an invalidated token and take the general path.
@@ -239,7 +262,12 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
         OauthGrantsRecord grant = rows.get(0).into(OAUTH_GRANTS);
         if (OAuth2TokenType.REFRESH_TOKEN.equals(tokenType) && matched.getInvalidatedAt() != null
                 && grant.getRevokedAt() == null) {
-            revokeGrant(grant.getId(), "refresh_token_reuse");
+            revokeDetected(grant, matched, "refresh_token_reuse", "token.refresh_reuse_detected");
+            return toAuthorization(rows, matched, token, null, true);
+        }
+        if (CODE.equals(tokenType) && matched.getInvalidatedAt() != null
+                && grant.getRevokedAt() == null) {
+            revokeDetected(grant, matched, "authorization_code_replay", "token.code_replay_detected");
             return toAuthorization(rows, matched, token, null, true);
         }
         return toAuthorization(rows, matched, token, null, false);
@@ -247,14 +275,57 @@ public final class JooqOAuth2AuthorizationService implements OAuth2Authorization
 
     /** Revokes one grant and every token in it. */
     public void revokeGrant(String grantId, String reason) {
-        dsl.transaction(tx -> {
-            DSLContext db = tx.dsl();
-            db.update(OAUTH_GRANTS).set(OAUTH_GRANTS.REVOKED_AT, OffsetDateTime.now())
-                    .set(OAUTH_GRANTS.REVOKED_REASON, reason)
-                    .where(OAUTH_GRANTS.ID.eq(grantId)).and(OAUTH_GRANTS.REVOKED_AT.isNull()).execute();
-            db.update(OAUTH_TOKENS).set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
-                    .where(OAUTH_TOKENS.GRANT_ID.eq(grantId)).and(OAUTH_TOKENS.INVALIDATED_AT.isNull()).execute();
+        dsl.transaction(tx -> revokeGrant(tx.dsl(), grantId, reason));
+    }
+
+    private static int revokeGrant(DSLContext db, String grantId, String reason) {
+        db.update(OAUTH_GRANTS).set(OAUTH_GRANTS.REVOKED_AT, OffsetDateTime.now())
+                .set(OAUTH_GRANTS.REVOKED_REASON, reason)
+                .where(OAUTH_GRANTS.ID.eq(grantId)).and(OAUTH_GRANTS.REVOKED_AT.isNull()).execute();
+        return db.update(OAUTH_TOKENS).set(OAUTH_TOKENS.INVALIDATED_AT, OffsetDateTime.now())
+                .where(OAUTH_TOKENS.GRANT_ID.eq(grantId)).and(OAUTH_TOKENS.INVALIDATED_AT.isNull()).execute();
+    }
+
+    /**
+     * A spent refresh token or code was presented again: the grant (the token family) is revoked and the attempt
+     * audited as denied, in one transaction. The actor is the grant's app, whose credential was replayed; details
+     * carry the presented value's fingerprint, never the value.
+     */
+    private void revokeDetected(OauthGrantsRecord grant, OauthTokensRecord presented, String reason, String action) {
+        RegisteredClient client = clients.findById(grant.getAppId().toString());
+        String clientId = client == null ? grant.getAppId().toString() : client.getClientId();
+        audit.inTransaction(() -> {
+            int revoked = revokeGrant(dsl, grant.getId(), reason);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("reason", reason);
+            details.put("grant_type", grant.getGrantType());
+            details.put("subject", grant.getPrincipalName());
+            details.put("token_kind", presented.getKind());
+            details.put("token", Fingerprints.of(presented.getTokenHash()));
+            details.put("tokens_revoked", revoked);
+            audit.record(Actor.app(clientId), action, Outcome.DENIED, "grant", grant.getId(), null, details);
+            return null;
         });
+    }
+
+    /** What is stored for an issued value, found by its keyed hash: for audit records, never holding the value. */
+    public record IssuedToken(String grantId, String grantType, String subject, String kind, String fingerprint) {}
+
+    /** The stored token {@code value} is, revoked or not; empty if Latchkey never issued it. */
+    public Optional<IssuedToken> describe(String value) {
+        if (value == null || value.isEmpty() || value.length() > 8192) {
+            return Optional.empty();
+        }
+        byte[] hash = hasher.hashToken(value);
+        return dsl.select(OAUTH_GRANTS.ID, OAUTH_GRANTS.GRANT_TYPE, OAUTH_GRANTS.PRINCIPAL_NAME, OAUTH_TOKENS.KIND)
+                .from(OAUTH_TOKENS).join(OAUTH_GRANTS).on(OAUTH_GRANTS.ID.eq(OAUTH_TOKENS.GRANT_ID))
+                .where(OAUTH_TOKENS.TOKEN_HASH.eq(hash))
+                .fetchOptional(r -> new IssuedToken(r.value1(), r.value2(), r.value3(), r.value4(), Fingerprints.of(hash)));
+    }
+
+    /** The audit fingerprint of a presented or issued value (its keyed hash, cut to 128 bits). */
+    public String fingerprint(String value) {
+        return Fingerprints.of(hasher.hashToken(value));
     }
 
     /** Revokes every grant a user gave an app (consent withdrawn): all their tokens stop working at once. */

@@ -2,6 +2,7 @@ package dev.latchkey.authz.config;
 
 import com.nimbusds.jose.jwk.JWK;
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
 import dev.latchkey.authz.client.AppService;
@@ -62,8 +63,9 @@ public class AuthzServerConfiguration {
     }
 
     @Bean
-    JooqOAuth2AuthorizationService authorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients) {
-        return new JooqOAuth2AuthorizationService(dsl, hasher, clients);
+    JooqOAuth2AuthorizationService authorizationService(DSLContext dsl, TokenHasher hasher, JooqRegisteredClientRepository clients,
+            AuditTrail auditTrail) {
+        return new JooqOAuth2AuthorizationService(dsl, hasher, clients, auditTrail);
     }
 
     @Bean

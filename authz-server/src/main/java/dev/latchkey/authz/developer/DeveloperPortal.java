@@ -2,6 +2,9 @@ package dev.latchkey.authz.developer;
 
 import static dev.latchkey.db.Tables.USERS;
 
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.client.AppRegistration;
 import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.client.AppView;
@@ -9,7 +12,9 @@ import dev.latchkey.authz.client.CreatedApp;
 import dev.latchkey.authz.client.InvalidAppException;
 import dev.latchkey.authz.scope.ScopeCatalogue;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -25,6 +30,10 @@ import org.jooq.DSLContext;
  *
  * <p>Portal apps use the authorization code grant with refresh tokens, PKCE and consent; scopes come from the
  * {@link ScopeCatalogue}. Metadata is validated by {@link AppService} (RFC 9700 redirect rules).
+ *
+ * <p>Every change is audited ({@code app.created}, {@code app.updated}, {@code app.secret_rotated},
+ * {@code app.deleted}) with the developer as the actor and their team as the tenant, in the change's transaction;
+ * details name the client id, never a secret.
  */
 public final class DeveloperPortal {
 
@@ -36,12 +45,15 @@ public final class DeveloperPortal {
     private final AppService apps;
     private final ScopeCatalogue scopes;
     private final AppActivityService activity;
+    private final AuditTrail audit;
 
-    public DeveloperPortal(DSLContext dsl, AppService apps, ScopeCatalogue scopes, AppActivityService activity) {
+    public DeveloperPortal(DSLContext dsl, AppService apps, ScopeCatalogue scopes, AppActivityService activity,
+            AuditTrail audit) {
         this.dsl = dsl;
         this.apps = apps;
         this.scopes = scopes;
         this.activity = activity;
+        this.audit = audit;
     }
 
     /** The developer with this username: an enabled user holding the {@code developer} role, read now. */
@@ -69,7 +81,11 @@ public final class DeveloperPortal {
         if (apps(developer).size() >= MAX_APPS_PER_TEAM) {
             throw new InvalidAppException("name", "your team has " + MAX_APPS_PER_TEAM + " apps; delete one first");
         }
-        return remapped(() -> apps.create(registration, REGISTERED_VIA));
+        return remapped(() -> audit.inTransaction(() -> {
+            CreatedApp created = apps.create(registration, REGISTERED_VIA);
+            record(developer, "app.created", created.app(), Map.of());
+            return created;
+        }));
     }
 
     public Optional<AppView> update(Developer developer, UUID appId, PortalApp app) {
@@ -78,19 +94,47 @@ public final class DeveloperPortal {
             return Optional.empty();
         }
         AppRegistration registration = toRegistration(developer, app);
-        return remapped(() -> apps.update(appId, registration));
+        return remapped(() -> audit.inTransaction(() -> {
+            Optional<AppView> updated = apps.update(appId, registration);
+            updated.ifPresent(view -> record(developer, "app.updated", view, Map.of()));
+            return updated;
+        }));
     }
 
     public Optional<CreatedApp> rotateSecret(Developer developer, UUID appId, Duration grace) {
         if (app(developer, appId).isEmpty()) {
             return Optional.empty();
         }
-        return remapped(() -> apps.rotateSecret(appId, grace));
+        return remapped(() -> audit.inTransaction(() -> {
+            Optional<CreatedApp> rotated = apps.rotateSecret(appId, grace);
+            rotated.ifPresent(app -> record(developer, "app.secret_rotated", app.app(),
+                    Map.of("graceSeconds", grace.toSeconds())));
+            return rotated;
+        }));
     }
 
     /** Deletes the app and, by cascade, every consent, grant and token of it. */
     public boolean delete(Developer developer, UUID appId) {
-        return app(developer, appId).isPresent() && apps.delete(appId);
+        Optional<AppView> app = app(developer, appId);
+        if (app.isEmpty()) {
+            return false;
+        }
+        return audit.inTransaction(() -> {
+            boolean deleted = apps.delete(appId);
+            if (deleted) {
+                record(developer, "app.deleted", app.get(), Map.of());
+            }
+            return deleted;
+        });
+    }
+
+    private void record(Developer developer, String action, AppView app, Map<String, ?> extra) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("clientId", app.clientId());
+        details.put("via", "developer_portal");
+        details.putAll(extra);
+        audit.record(Actor.user(developer.username()), action, Outcome.SUCCESS, "app", app.id().toString(),
+                developer.teamId().toString(), details);
     }
 
     public Optional<AppActivity> activity(Developer developer, UUID appId) {

@@ -1,5 +1,6 @@
 package dev.latchkey.authz.developer;
 
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.hashing.TokenHasher;
 import dev.latchkey.authz.scope.ScopeCatalogue;
@@ -31,13 +32,14 @@ public class DeveloperPortalConfiguration {
     }
 
     @Bean
-    DeveloperPortal developerPortal(DSLContext dsl, AppService apps, ScopeCatalogue scopes, AppActivityService activity) {
-        return new DeveloperPortal(dsl, apps, scopes, activity);
+    DeveloperPortal developerPortal(DSLContext dsl, AppService apps, ScopeCatalogue scopes, AppActivityService activity,
+            AuditTrail auditTrail) {
+        return new DeveloperPortal(dsl, apps, scopes, activity, auditTrail);
     }
 
     @Bean
-    DeveloperTokens developerTokens(DSLContext dsl, TokenHasher hasher) {
-        return new DeveloperTokens(dsl, hasher);
+    DeveloperTokens developerTokens(DSLContext dsl, TokenHasher hasher, AuditTrail auditTrail) {
+        return new DeveloperTokens(dsl, hasher, auditTrail);
     }
 
     /**

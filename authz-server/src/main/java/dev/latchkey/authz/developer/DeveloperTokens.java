@@ -3,10 +3,15 @@ package dev.latchkey.authz.developer;
 import static dev.latchkey.db.Tables.DEVELOPER_TOKENS;
 import static dev.latchkey.db.Tables.USERS;
 
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.Fingerprints;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.hashing.SecretGenerator;
 import dev.latchkey.authz.hashing.TokenHasher;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -16,7 +21,8 @@ import org.jooq.impl.DSL;
  * Developers' personal API tokens for the developer API ({@code lk_pat_…}), like GitHub's personal access tokens:
  * created in the portal after a password sign-in, shown once, stored only as a keyed hash, expiring, revocable.
  * A token acts as its developer for their team and stops working when the user loses the {@code developer} role
- * or is disabled (checked on every use).
+ * or is disabled (checked on every use). Creation and revocation are audited ({@code developer_token.created},
+ * {@code developer_token.revoked}) in their transaction, with the token's fingerprint, never its value.
  */
 public final class DeveloperTokens {
 
@@ -26,10 +32,12 @@ public final class DeveloperTokens {
 
     private final DSLContext dsl;
     private final TokenHasher hasher;
+    private final AuditTrail audit;
 
-    public DeveloperTokens(DSLContext dsl, TokenHasher hasher) {
+    public DeveloperTokens(DSLContext dsl, TokenHasher hasher, AuditTrail audit) {
         this.dsl = dsl;
         this.hasher = hasher;
+        this.audit = audit;
     }
 
     /** A token as listed: never its value or hash. */
@@ -72,14 +80,21 @@ public final class DeveloperTokens {
         String value = SecretGenerator.generate(PREFIX);
         UUID id = UUID.randomUUID();
         OffsetDateTime now = OffsetDateTime.now();
-        dsl.insertInto(DEVELOPER_TOKENS)
-                .set(DEVELOPER_TOKENS.ID, id)
-                .set(DEVELOPER_TOKENS.USER_ID, developer.userId())
-                .set(DEVELOPER_TOKENS.NAME, label)
-                .set(DEVELOPER_TOKENS.TOKEN_HASH, hasher.hashToken(value))
-                .set(DEVELOPER_TOKENS.CREATED_AT, now)
-                .set(DEVELOPER_TOKENS.EXPIRES_AT, now.plusDays(days))
-                .execute();
+        byte[] hash = hasher.hashToken(value);
+        audit.inTransaction(() -> {
+            dsl.insertInto(DEVELOPER_TOKENS)
+                    .set(DEVELOPER_TOKENS.ID, id)
+                    .set(DEVELOPER_TOKENS.USER_ID, developer.userId())
+                    .set(DEVELOPER_TOKENS.NAME, label)
+                    .set(DEVELOPER_TOKENS.TOKEN_HASH, hash)
+                    .set(DEVELOPER_TOKENS.CREATED_AT, now)
+                    .set(DEVELOPER_TOKENS.EXPIRES_AT, now.plusDays(days))
+                    .execute();
+            audit.record(Actor.user(developer.username()), "developer_token.created", Outcome.SUCCESS,
+                    "developer_token", id.toString(), developer.teamId().toString(),
+                    Map.of("name", label, "days", days, "token", Fingerprints.of(hash)));
+            return null;
+        });
         return new Issued(new TokenView(id, label, now, now.plusDays(days), null), value);
     }
 
@@ -96,12 +111,19 @@ public final class DeveloperTokens {
     }
 
     public boolean revoke(Developer developer, UUID tokenId) {
-        return dsl.update(DEVELOPER_TOKENS)
-                .set(DEVELOPER_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
-                .where(DEVELOPER_TOKENS.ID.eq(tokenId))
-                .and(DEVELOPER_TOKENS.USER_ID.eq(developer.userId()))
-                .and(DEVELOPER_TOKENS.REVOKED_AT.isNull())
-                .execute() == 1;
+        return audit.inTransaction(() -> {
+            boolean revoked = dsl.update(DEVELOPER_TOKENS)
+                    .set(DEVELOPER_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+                    .where(DEVELOPER_TOKENS.ID.eq(tokenId))
+                    .and(DEVELOPER_TOKENS.USER_ID.eq(developer.userId()))
+                    .and(DEVELOPER_TOKENS.REVOKED_AT.isNull())
+                    .execute() == 1;
+            if (revoked) {
+                audit.record(Actor.user(developer.username()), "developer_token.revoked", Outcome.SUCCESS,
+                        "developer_token", tokenId.toString(), developer.teamId().toString(), Map.of());
+            }
+            return revoked;
+        });
     }
 
     /**

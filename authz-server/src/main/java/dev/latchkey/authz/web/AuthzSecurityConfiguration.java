@@ -3,6 +3,8 @@ package dev.latchkey.authz.web;
 import dev.latchkey.authz.account.AccountService;
 import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.audit.AuditingConsentService;
+import dev.latchkey.authz.audit.IntrospectionAudit;
+import dev.latchkey.authz.authorization.AuditedTokenProvider;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
 import dev.latchkey.authz.client.JooqRegisteredClientRepository;
@@ -83,6 +85,7 @@ public class AuthzSecurityConfiguration {
             LocalTokenIntrospector introspector,
             AccountService accounts,
             AuditTrail auditTrail,
+            IntrospectionAudit introspections,
             FailureThrottle throttle) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
         var codes = prefixed.authorizationCodes();
@@ -92,6 +95,13 @@ public class AuthzSecurityConfiguration {
                     .authorizationService(authorizations)
                     .authorizationConsentService(new AuditingConsentService(consents, auditTrail))
                     .tokenGenerator(tokenGenerator)
+                    // Token events are audited in the transaction of the action (client credentials: in the batch).
+                    .tokenEndpoint(token -> token.authenticationProviders(providers -> providers.replaceAll(
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
+                    .tokenRevocationEndpoint(revocation -> revocation.authenticationProviders(providers -> providers.replaceAll(
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
+                    .tokenIntrospectionEndpoint(introspection -> introspection.authenticationProviders(providers -> providers.replaceAll(
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
                     .clientAuthentication(client -> client
                             .authenticationProviders(providers -> providers.replaceAll(p -> {
                                 if (p instanceof ClientSecretAuthenticationProvider secrets) {

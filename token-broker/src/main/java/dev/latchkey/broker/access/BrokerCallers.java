@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.oauth2.core.OAuth2AuthenticatedPrincipal;
 
 /**
  * Which tenants each internal service may touch ({@code broker_callers}). A service with no rows may touch none:
@@ -33,6 +35,24 @@ public final class BrokerCallers {
 
     public Set<String> tenantsOf(String clientId) {
         return tenants.get(clientId);
+    }
+
+    /**
+     * The calling service behind a validated bearer token: its client id, its {@code SCOPE_} authorities and its
+     * tenants. Only client-credentials tokens name a service (their principal is the client itself); a token a user
+     * delegated to an app never acts as one, so such a caller gets no tenants.
+     */
+    public BrokerCaller callerFor(OAuth2AuthenticatedPrincipal principal) {
+        Set<String> scopes = new LinkedHashSet<>();
+        for (GrantedAuthority authority : principal.getAuthorities()) {
+            String name = authority.getAuthority();
+            if (name != null && name.startsWith("SCOPE_")) {
+                scopes.add(name.substring("SCOPE_".length()));
+            }
+        }
+        String clientId = principal.getName();
+        boolean service = "client_credentials".equals(principal.getAttribute("grant_type"));
+        return new BrokerCaller(clientId, scopes, service ? tenantsOf(clientId) : Set.of());
     }
 
     /** Replaces the tenants a service may touch. */

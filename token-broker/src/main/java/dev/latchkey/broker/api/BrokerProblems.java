@@ -24,17 +24,25 @@ class BrokerProblems {
 
     @ExceptionHandler(BrokerException.class)
     ResponseEntity<ProblemDetail> broker(BrokerException e) {
-        HttpStatus status = switch (e.reason()) {
+        HttpStatus status = statusOf(e);
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+        if (e.retryAfter() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e));
+        }
+        return response.body(problem(status, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage(), null));
+    }
+
+    static HttpStatus statusOf(BrokerException e) {
+        return switch (e.reason()) {
             case NOT_FOUND -> HttpStatus.NOT_FOUND;
             case NEEDS_REAUTH -> HttpStatus.CONFLICT;
             case UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
             case INVALID_REQUEST -> HttpStatus.BAD_REQUEST;
         };
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
-        if (e.retryAfter() != null) {
-            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
-        }
-        return response.body(problem(status, e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage(), null));
+    }
+
+    static String retryAfterSeconds(BrokerException e) {
+        return Long.toString(Math.max(1, e.retryAfter().toSeconds()));
     }
 
     @ExceptionHandler(ConnectException.class)
@@ -56,7 +64,7 @@ class BrokerProblems {
         return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "invalid_request", detail, null));
     }
 
-    private static ProblemDetail problem(HttpStatus status, String type, String detail, String field) {
+    static ProblemDetail problem(HttpStatus status, String type, String detail, String field) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(TYPE_BASE + type));
         problem.setTitle(status.getReasonPhrase());
