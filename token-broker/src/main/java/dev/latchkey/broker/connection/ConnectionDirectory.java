@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -44,6 +45,16 @@ public final class ConnectionDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionDirectory.class);
     public static final int MAX_PAGE = 200;
+
+    /** Whether a refresh token is stored, computed in SQL: the view never reads sealed bytes. */
+    private static final Field<Boolean> HAS_REFRESH_TOKEN =
+            DSL.field(CREDENTIALS.REFRESH_SEALED.isNotNull()).as("has_refresh_token");
+    private static final List<Field<?>> VIEW_FIELDS = List.of(CONNECTIONS.ID, CONNECTIONS.TENANT_ID, CONNECTIONS.END_USER,
+            CONNECTIONS.PROVIDER_ID, CONNECTIONS.AUTH_MODE, CONNECTIONS.STATUS, CONNECTIONS.STATUS_REASON,
+            CONNECTIONS.SCOPES, CONNECTIONS.METADATA, CONNECTIONS.CREATED_AT, CREDENTIALS.VERSION, CREDENTIALS.ISSUED_AT,
+            CREDENTIALS.EXPIRES_AT, CREDENTIALS.EXPIRY_SOURCE, CREDENTIALS.LEARNED_LIFETIME_SECONDS,
+            CREDENTIALS.NEXT_REFRESH_AT, CREDENTIALS.LAST_REFRESHED_AT, CREDENTIALS.REFRESH_COUNT,
+            CREDENTIALS.FAILURE_COUNT, CREDENTIALS.LAST_ERROR, HAS_REFRESH_TOKEN);
 
     private final DSLContext dsl;
     private final CredentialStore store;
@@ -92,14 +103,14 @@ public final class ConnectionDirectory {
         if (after != null) {
             where.add(CONNECTIONS.ID.gt(after));
         }
-        return dsl.select().from(CONNECTIONS).join(CREDENTIALS).on(CREDENTIALS.CONNECTION_ID.eq(CONNECTIONS.ID))
+        return dsl.select(VIEW_FIELDS).from(CONNECTIONS).join(CREDENTIALS).on(CREDENTIALS.CONNECTION_ID.eq(CONNECTIONS.ID))
                 .where(where.isEmpty() ? DSL.trueCondition() : DSL.and(where))
                 .orderBy(CONNECTIONS.ID).limit(Math.max(1, Math.min(limit, MAX_PAGE)))
                 .fetch(ConnectionDirectory::view);
     }
 
     public ConnectionView get(BrokerCaller caller, UUID id) {
-        return dsl.select().from(CONNECTIONS).join(CREDENTIALS).on(CREDENTIALS.CONNECTION_ID.eq(CONNECTIONS.ID))
+        return dsl.select(VIEW_FIELDS).from(CONNECTIONS).join(CREDENTIALS).on(CREDENTIALS.CONNECTION_ID.eq(CONNECTIONS.ID))
                 .where(CONNECTIONS.ID.eq(id)).fetchOptional(ConnectionDirectory::view)
                 .filter(view -> caller.mayAccess(view.tenant()))
                 .orElseThrow(() -> new BrokerException(BrokerException.Reason.NOT_FOUND, "no such connection"));
@@ -155,7 +166,7 @@ public final class ConnectionDirectory {
                         r.get(CREDENTIALS.LEARNED_LIFETIME_SECONDS), instant(r.get(CREDENTIALS.NEXT_REFRESH_AT)),
                         instant(r.get(CREDENTIALS.LAST_REFRESHED_AT)), r.get(CREDENTIALS.REFRESH_COUNT),
                         r.get(CREDENTIALS.FAILURE_COUNT), r.get(CREDENTIALS.LAST_ERROR),
-                        r.get(CREDENTIALS.REFRESH_SEALED) != null));
+                        r.get(HAS_REFRESH_TOKEN)));
     }
 
     private static java.time.Instant instant(OffsetDateTime time) {

@@ -59,16 +59,19 @@ public final class CredentialReads {
         if (done.isEmpty()) {
             return;
         }
+        List<AuditEvent> events = new ArrayList<>(done.size());
+        done.forEach((key, tally) -> {
+            List<String> ids = new ArrayList<>();
+            tally.connections.forEach(id -> ids.add(id.toString()));
+            events.add(AuditEvent.builder(Actor.service(key.clientId()), "credential.read", Outcome.SUCCESS)
+                    .tenant(key.tenant()).target("tenant", key.tenant())
+                    .details(Map.of("reads", tally.reads.sum(), "connections", ids,
+                            "connections_truncated", ids.size() >= MAX_LISTED))
+                    .build());
+        });
         try {
-            transactions.executeWithoutResult(status -> done.forEach((key, tally) -> {
-                List<String> ids = new ArrayList<>();
-                tally.connections.forEach(id -> ids.add(id.toString()));
-                audit.record(AuditEvent.builder(Actor.service(key.clientId()), "credential.read", Outcome.SUCCESS)
-                        .tenant(key.tenant()).target("tenant", key.tenant())
-                        .details(Map.of("reads", tally.reads.sum(), "connections", ids,
-                                "connections_truncated", ids.size() >= MAX_LISTED))
-                        .build());
-            }));
+            // One statement for the whole interval, as the introspection counts are written.
+            transactions.executeWithoutResult(status -> audit.recordAll(events));
         } catch (RuntimeException e) {
             // Put the counts back so the next flush retries them.
             done.forEach((key, tally) -> {
