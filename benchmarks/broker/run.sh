@@ -446,9 +446,10 @@ fetch_measure() {
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-cache_stats() { # -> data-key cache counters from the Prometheus endpoint
+cache_stats() { # -> data-key and credential cache counters from the Prometheus endpoint
   curl -s "http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/prometheus" \
-    | awk '/^latchkey_keys_cache_(requests_total|evictions_total|size)/ { sub(/^latchkey_keys_cache_/, ""); printf "%s ", $0 }'
+    | awk '/^latchkey_keys_cache_(requests_total|evictions_total|size)/ { sub(/^latchkey_keys_cache_/, "keys_"); printf "%s ", $0 }
+           /^latchkey_broker_credential_cache_(reads_total|size|live)/ { sub(/^latchkey_broker_credential_cache_/, "credentials_"); printf "%s ", $0 }'
 }
 
 run_fetch() {
@@ -551,7 +552,7 @@ run_fetch() {
     sed -n '/Latency Distribution/,/requests in/p' "$BEST_RUN"
     echo '```'
     echo
-    echo "Data-key cache after the runs: \`$cache\`. \`credential.read\` audit rows written: $rows_per_tenant."
+    echo "Data-key and credential caches after the runs: \`$cache\`. \`credential.read\` audit rows written: $rows_per_tenant."
     if [[ -n "$jfr" ]]; then
       echo
       echo "JFR (\`settings=profile\`, stack depth 256, measured run 1), CPU samples of the request threads by layer"

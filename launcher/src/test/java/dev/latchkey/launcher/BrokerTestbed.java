@@ -3,6 +3,7 @@ package dev.latchkey.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.broker.access.BrokerScopes;
+import dev.latchkey.broker.credential.CredentialCache;
 import dev.latchkey.broker.provider.ScriptedProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -246,5 +247,17 @@ public final class BrokerTestbed {
             result.add(matcher.group(1));
         }
         return result;
+    }
+
+    /**
+     * Tests change credentials with SQL behind the broker's back (to expire a token now). Every node hears such a
+     * change through the V5 triggers within milliseconds ({@code CredentialCacheTest} proves it); tests about
+     * something else make their nodes forget the connection at once instead of racing that notification.
+     */
+    public static void forgetCached(UUID connection, SecondNode... otherNodes) {
+        TestServer.get().bean(CredentialCache.class).evict(connection);
+        for (SecondNode node : otherNodes) {
+            node.bean(CredentialCache.class).evict(connection);
+        }
     }
 }

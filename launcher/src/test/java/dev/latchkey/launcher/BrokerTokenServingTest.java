@@ -250,6 +250,7 @@ class BrokerTokenServingTest {
         TestServer.get().dsl().execute(
                 "update credentials set expires_at = now() - interval '1 second', next_refresh_at = null where connection_id = ?",
                 connection);
+        BrokerTestbed.forgetCached(connection);
     }
 
     static <T> List<T> concurrently(int n, Callable<T> call) throws Exception {

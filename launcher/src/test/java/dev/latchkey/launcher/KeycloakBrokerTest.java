@@ -276,6 +276,7 @@ class KeycloakBrokerTest {
         TestServer.get().dsl().execute("""
                 update credentials set expires_at = now() - interval '1 second', next_refresh_at = null
                  where connection_id = ?""", connection);
+        BrokerTestbed.forgetCached(connection);
 
         keycloak.logoutAllSessions(KeycloakServer.BOB.username());
         HttpResponse<String> refused = fetch(service, connection);

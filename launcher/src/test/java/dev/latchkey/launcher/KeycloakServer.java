@@ -63,7 +63,6 @@ public final class KeycloakServer {
     private static int reservedPort;
     private static Thread background;
 
-    private final Path repoRoot;
     private final Path runDir;
     private final int port;
     private final String version;
@@ -74,8 +73,7 @@ public final class KeycloakServer {
     public record User(String username, String password) {
     }
 
-    private KeycloakServer(Path repoRoot, Path runDir, int port, String version) {
-        this.repoRoot = repoRoot;
+    private KeycloakServer(Path runDir, int port, String version) {
         this.runDir = runDir;
         this.port = port;
         this.version = version;
@@ -116,7 +114,6 @@ public final class KeycloakServer {
                 startFailure = e;
                 throw e;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "keycloak-stop"));
         }
         return instance;
     }
@@ -325,7 +322,7 @@ public final class KeycloakServer {
             StartResult result = runScript(repoRoot, runDir, port);
             if (result.exitCode() == 0) {
                 String version = versionIn(runDir.resolve("keycloak.log"));
-                KeycloakServer server = new KeycloakServer(repoRoot, runDir, port, version);
+                KeycloakServer server = new KeycloakServer(runDir, port, version);
                 System.out.printf("KeycloakServer: Keycloak %s ready on %s in %.1f s (log: %s)%n", version,
                         server.baseUrl(), (System.nanoTime() - started) / 1e9, server.logFile());
                 return server;
@@ -357,6 +354,10 @@ public final class KeycloakServer {
                 Files.copy(realm, importDir.resolve(REALM + "-realm.json"), StandardCopyOption.REPLACE_EXISTING);
             }
             Path scriptLog = runDir.resolve("keycloak-sh.log");
+            // Registered before the start, not after it succeeds: a test JVM that ends while Keycloak is still
+            // starting in the background must not leave it running.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopScript(repoRoot, runDir, port),
+                    "keycloak-stop-" + port));
             Process process = script(repoRoot, runDir, "start", importDir.toString(), String.valueOf(port))
                     .redirectOutput(scriptLog.toFile())
                     .start();
@@ -374,10 +375,6 @@ public final class KeycloakServer {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while Keycloak was starting", e);
         }
-    }
-
-    private void stop() {
-        stopScript(repoRoot, runDir, port);
     }
 
     private static void stopScript(Path repoRoot, Path runDir, int port) {

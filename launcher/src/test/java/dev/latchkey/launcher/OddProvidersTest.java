@@ -441,6 +441,7 @@ class OddProvidersTest {
         TestServer.get().dsl().execute("""
                 update credentials set issued_at = now() - interval '1 hour', expires_at = now() + interval '10 seconds',
                        next_refresh_at = null where connection_id = ?""", connection);
+        BrokerTestbed.forgetCached(connection);
     }
 
     /** Due for the proactive engine now, still valid. */

@@ -64,6 +64,7 @@ class TwoNodeBrokerTest {
             String grant = provider.grantOf(onNode1.path("access_token").asText());
             provider.tokenDelay(Duration.ofMillis(500));
             expireNow(connection);
+            BrokerTestbed.forgetCached(connection, node2);
 
             List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
@@ -124,6 +125,7 @@ class TwoNodeBrokerTest {
                 ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
             assertThat(fetch(api, doomed.baseUrl(), service, connection).statusCode()).isEqualTo(200);
             expireNow(connection);
+            BrokerTestbed.forgetCached(connection, doomed);
             provider.tokenDelay(Duration.ofSeconds(8));
 
             Future<HttpResponse<String>> stranded = background.submit(
@@ -299,13 +301,46 @@ class TwoNodeBrokerTest {
         }
     }
 
+    /**
+     * Each node serves fetches from its own memory ({@code CredentialCache}); what the other node commits reaches it
+     * through the database (V5 triggers, LISTEN): a refreshed credential, then the connection's deletion.
+     */
+    @Test
+    void whatOneNodeCommitsTheOtherServesWithinMilliseconds() throws Exception {
+        var service = BrokerTestbed.service(List.of("acme"));
+        UUID connection = testbed.connect(service, "acme", "two-node-cache", BrokerTestbed.STANDARD);
+        try (SecondNode node2 = SecondNode.start("node-2")) {
+            Http api = Http.api();
+            String node1 = TestServer.get().baseUrl();
+            JsonNode first = Http.json(fetch(api, node2.baseUrl(), service, connection));
+            assertThat(Http.json(fetch(api, node2.baseUrl(), service, connection)).path("version").asLong())
+                    .isEqualTo(first.path("version").asLong());
+
+            HttpResponse<String> forced = report(api, node1, service, connection, null);
+            assertThat(forced.statusCode()).as(forced.body()).isEqualTo(200);
+            long refreshedAt = System.nanoTime();
+            await("node 2 serves the credential node 1 refreshed", Duration.ofSeconds(2), () -> Http.json(
+                    fetch(api, node2.baseUrl(), service, connection)).path("access_token").asText()
+                    .equals(Http.json(forced).path("access_token").asText()));
+            long refreshSeen = System.nanoTime() - refreshedAt;
+
+            assertThat(api.delete(node1 + "/broker/v1/connections/" + connection, "Authorization", service.bearer())
+                    .statusCode()).isEqualTo(200);
+            long deletedAt = System.nanoTime();
+            await("node 2 stops serving the connection node 1 deleted", Duration.ofSeconds(2),
+                    () -> fetch(api, node2.baseUrl(), service, connection).statusCode() == 404);
+            log.info("node 2 served node 1's refresh after {} ms and its deletion after {} ms",
+                    refreshSeen / 1_000_000, (System.nanoTime() - deletedAt) / 1_000_000);
+        }
+    }
+
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             }
-            Thread.sleep(50);
+            Thread.sleep(10);
         }
     }
 }

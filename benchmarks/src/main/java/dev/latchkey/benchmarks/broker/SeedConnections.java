@@ -2,6 +2,7 @@ package dev.latchkey.benchmarks.broker;
 
 import dev.latchkey.broker.catalog.ExpirySource;
 import dev.latchkey.broker.catalog.Secret;
+import dev.latchkey.broker.credential.CredentialCache;
 import dev.latchkey.broker.credential.CredentialKind;
 import dev.latchkey.broker.credential.CredentialSealer;
 import dev.latchkey.broker.credential.CredentialStore;
@@ -133,7 +134,7 @@ public final class SeedConnections {
                 settings.getOrDefault("db-user", "postgres"), settings.getOrDefault("db-password", ""))) {
             connection.setAutoCommit(false);
             DSLContext dsl = DSL.using(connection, SQLDialect.POSTGRES);
-            CredentialStore store = new CredentialStore(dsl);
+            CredentialStore store = new CredentialStore(dsl, CredentialCache.disabled());
             for (NewCredential row : rows) {
                 store.create(row);
             }

@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -28,6 +30,9 @@ import tools.jackson.databind.ObjectMapper;
  * what that chain would for this one request (RFC 6750 bearer authentication with the same introspection, scope
  * {@code broker:token:read}, problem+json 401/403, the same security headers) and nothing else. Every other broker
  * request, and anything this filter does not match exactly, goes through the chain as before.
+ *
+ * <p>It runs first among the servlet filters: request observation alone cost more than a cached fetch, so the fetch
+ * reports its own status and duration to {@link Metrics} instead, and binds the request for audit context itself.
  */
 public final class TokenFetchFilter implements Filter {
 
@@ -37,14 +42,23 @@ public final class TokenFetchFilter implements Filter {
     private final TokenService tokens;
     private final Function<String, BrokerCaller> authenticate;
     private final ObjectMapper json;
+    private final Metrics metrics;
+
+    /** Where each served fetch is counted: its HTTP status and how long it took. */
+    @FunctionalInterface
+    public interface Metrics {
+        void fetched(int status, long nanos);
+    }
 
     /**
      * @param authenticate validates a bearer token and returns its caller, or null when the token is not active
      */
-    public TokenFetchFilter(TokenService tokens, Function<String, BrokerCaller> authenticate, ObjectMapper json) {
+    public TokenFetchFilter(TokenService tokens, Function<String, BrokerCaller> authenticate, ObjectMapper json,
+            Metrics metrics) {
         this.tokens = tokens;
         this.authenticate = authenticate;
         this.json = json;
+        this.metrics = metrics;
     }
 
     @Override
@@ -58,6 +72,18 @@ public final class TokenFetchFilter implements Filter {
             return;
         }
         HttpServletResponse response = (HttpServletResponse) servletResponse;
+        long started = System.nanoTime();
+        RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(request, response));
+        try {
+            serve(request, response, path.group(1));
+        } finally {
+            RequestContextHolder.resetRequestAttributes();
+            metrics.fetched(response.getStatus(), System.nanoTime() - started);
+        }
+    }
+
+    private void serve(HttpServletRequest request, HttpServletResponse response, String connectionId)
+            throws IOException {
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("Pragma", "no-cache");
         response.setHeader("X-Content-Type-Options", "nosniff");
@@ -81,7 +107,7 @@ public final class TokenFetchFilter implements Filter {
             return;
         }
         try {
-            TokenResponse body = TokenResponse.of(tokens.fetch(UUID.fromString(path.group(1)), caller));
+            TokenResponse body = TokenResponse.of(tokens.fetch(UUID.fromString(connectionId), caller));
             response.setStatus(HttpServletResponse.SC_OK);
             response.setContentType("application/json");
             json.writeValue(response.getOutputStream(), body);

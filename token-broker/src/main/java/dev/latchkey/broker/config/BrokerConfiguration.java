@@ -6,6 +6,9 @@ import dev.latchkey.broker.apps.ProviderApps;
 import dev.latchkey.broker.catalog.ProviderCatalog;
 import dev.latchkey.broker.connect.ConnectSessions;
 import dev.latchkey.broker.connection.ConnectionDirectory;
+import dev.latchkey.broker.credential.CredentialCache;
+import dev.latchkey.broker.credential.CredentialCacheMeterBinder;
+import dev.latchkey.broker.credential.CredentialChangeListener;
 import dev.latchkey.broker.credential.CredentialSealer;
 import dev.latchkey.broker.credential.CredentialStore;
 import dev.latchkey.broker.events.ConnectionEvents;
@@ -26,8 +29,10 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -75,8 +80,27 @@ public class BrokerConfiguration {
     }
 
     @Bean
-    CredentialStore credentialStore(DSLContext dsl) {
-        return new CredentialStore(dsl);
+    CredentialCache credentialCache() {
+        BrokerProperties.CredentialCacheSettings settings = properties.credentialCache();
+        return settings.enabled() ? new CredentialCache(settings.maxSize(), settings.maxAge(), settings.liveness())
+                : CredentialCache.disabled();
+    }
+
+    /** Without it the cache never goes live: every fetch reads the database. */
+    @Bean
+    @ConditionalOnBooleanProperty(name = "latchkey.broker.credential-cache.enabled", matchIfMissing = true)
+    CredentialChangeListener credentialChangeListener(DataSource dataSource, CredentialCache cache) {
+        return new CredentialChangeListener(dataSource, cache, properties.credentialCache().ping());
+    }
+
+    @Bean
+    CredentialCacheMeterBinder credentialCacheMeterBinder(CredentialCache cache) {
+        return new CredentialCacheMeterBinder(cache);
+    }
+
+    @Bean
+    CredentialStore credentialStore(DSLContext dsl, CredentialCache cache) {
+        return new CredentialStore(dsl, cache);
     }
 
     @Bean

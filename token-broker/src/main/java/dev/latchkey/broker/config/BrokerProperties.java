@@ -18,6 +18,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param callerCacheTtl  how long a validated caller token and its tenants are remembered
  * @param connectSessionLifetime how long a connect link stays usable
  * @param readAuditInterval how often counted credential reads are written to the audit trail
+ * @param credentialCache the per-node cache of sealed credentials the token fetch reads from
  */
 @ConfigurationProperties("latchkey.broker")
 public record BrokerProperties(
@@ -28,6 +29,7 @@ public record BrokerProperties(
         Duration callerCacheTtl,
         Duration connectSessionLifetime,
         Duration readAuditInterval,
+        CredentialCacheSettings credentialCache,
         Refresh refresh) {
 
     public BrokerProperties {
@@ -35,8 +37,35 @@ public record BrokerProperties(
         callerCacheTtl = callerCacheTtl == null ? Duration.ofSeconds(5) : callerCacheTtl;
         connectSessionLifetime = connectSessionLifetime == null ? Duration.ofMinutes(15) : connectSessionLifetime;
         readAuditInterval = readAuditInterval == null ? Duration.ofSeconds(10) : readAuditInterval;
+        credentialCache = credentialCache == null ? new CredentialCacheSettings(null, null, null, null, null)
+                : credentialCache;
         refresh = refresh == null ? new Refresh(null, null, null, null, null, null, null, null, null, null, null, null, null, null)
                 : refresh;
+    }
+
+    /**
+     * {@code latchkey.broker.credential-cache.*}: see {@code CredentialCache}.
+     *
+     * @param enabled  off: every token fetch reads the database
+     * @param maxSize  connections kept per node
+     * @param maxAge   an entry is read again after this long even if no change was heard
+     * @param ping     how often the change listener proves its connection alive
+     * @param liveness the cache is bypassed when the listener has not proved itself for this long
+     */
+    public record CredentialCacheSettings(Boolean enabled, Long maxSize, Duration maxAge, Duration ping,
+            Duration liveness) {
+
+        public CredentialCacheSettings {
+            enabled = enabled == null || enabled;
+            maxSize = maxSize == null ? 100_000L : maxSize;
+            maxAge = maxAge == null ? Duration.ofMinutes(5) : maxAge;
+            ping = ping == null ? Duration.ofMillis(500) : ping;
+            liveness = liveness == null ? Duration.ofSeconds(3) : liveness;
+            if (!liveness.minus(ping.multipliedBy(2)).isPositive()) {
+                throw new IllegalArgumentException(
+                        "latchkey.broker.credential-cache.liveness must be more than twice credential-cache.ping");
+            }
+        }
     }
 
     /**

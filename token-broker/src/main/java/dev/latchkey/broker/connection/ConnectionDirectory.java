@@ -126,6 +126,7 @@ public final class ConnectionDirectory {
                 .orElseThrow(() -> new BrokerException(BrokerException.Reason.NOT_FOUND, "no such connection"));
         boolean revoked = revokeUpstream(credential);
         transactions.executeWithoutResult(status -> {
+            store.evictAfterCommit(id);
             if (dsl.deleteFrom(CONNECTIONS).where(CONNECTIONS.ID.eq(id)).execute() == 1) {
                 events.record(Actor.service(caller.clientId()), ConnectionEvents.DELETED, Outcome.SUCCESS, credential,
                         Map.of("upstream_revoked", revoked));

@@ -25,6 +25,9 @@ import org.jooq.DSLContext;
  * SQL each time. The lease columns serialise refreshes across nodes: a refresh needs the lease, and committing one
  * needs both the lease and the version it started from (compare-and-swap), so a node whose lease expired (it
  * stalled or died) can never overwrite the work of the node that took over.
+ *
+ * <p>The token fetch reads through the {@link CredentialCache}; every write that changes what a fetch serves evicts
+ * the connection on this node after commit (other nodes hear it from the database's triggers).
  */
 public final class CredentialStore {
 
@@ -106,12 +109,27 @@ public final class CredentialStore {
              where id = ? and status = 'active'""";
 
     private final DSLContext dsl;
+    private final CredentialCache cache;
 
-    public CredentialStore(DSLContext dsl) {
+    public CredentialStore(DSLContext dsl, CredentialCache cache) {
         this.dsl = dsl;
+        this.cache = cache;
     }
 
-    /** The connection and its credential, or empty. One indexed read; the hot path of the token fetch. */
+    /**
+     * The connection and its credential as the token fetch serves it: from this node's memory when the cache is
+     * live, else one indexed read. Lease and failure columns may be stale; use {@link #find} to decide on a refresh.
+     */
+    public Optional<StoredCredential> findForServing(UUID connectionId) {
+        return cache.get(connectionId, this::find);
+    }
+
+    /** Forgets this node's cached copy once the current transaction commits (the connection is being deleted). */
+    public void evictAfterCommit(UUID connectionId) {
+        cache.evictAfterCommit(connectionId);
+    }
+
+    /** The connection and its credential from the database, or empty. One indexed read. */
     public Optional<StoredCredential> find(UUID connectionId) {
         return dsl.connectionResult(connection -> {
             try (PreparedStatement statement = connection.prepareStatement(FIND)) {
@@ -212,6 +230,7 @@ public final class CredentialStore {
             if (updated == 0) {
                 return false;
             }
+            cache.evictAfterCommit(connectionId);
             try (PreparedStatement statement = connection.prepareStatement(UPDATE_CONNECTION_AFTER_REFRESH)) {
                 statement.setArray(1, renewed.scopes() == null ? null : textArray(connection, renewed.scopes()));
                 statement.setString(2, renewed.metadataJson() == null ? "{}" : renewed.metadataJson());
@@ -273,6 +292,7 @@ public final class CredentialStore {
                 statement.setString(4, owner);
                 statement.executeUpdate();
             }
+            cache.evictAfterCommit(connectionId);
             try (PreparedStatement statement = connection.prepareStatement(NEEDS_REAUTH_CONNECTION)) {
                 statement.setString(1, reason);
                 statement.setObject(2, connectionId);

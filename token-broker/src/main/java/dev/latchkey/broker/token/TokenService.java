@@ -19,6 +19,7 @@ import dev.latchkey.broker.refresh.Refresher;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -49,7 +50,7 @@ public final class TokenService {
 
     /** A usable credential for the connection, renewed first if it is expired or inside its refresh window. */
     public TokenView fetch(UUID connectionId, BrokerCaller caller) {
-        StoredCredential credential = visible(connectionId, caller, "credential.read");
+        StoredCredential credential = visible(store.findForServing(connectionId), connectionId, caller, "credential.read");
         requireActive(credential);
         RefreshPolicy policy = refresher.policy();
         Instant expiry = policy.effectiveExpiry(credential.issuedAt(), credential.expiresAt(),
@@ -74,7 +75,8 @@ public final class TokenService {
      * @param rejectedVersion the version the provider rejected, or null to force a refresh of the current one
      */
     public TokenView report(UUID connectionId, Long rejectedVersion, BrokerCaller caller) {
-        StoredCredential credential = visible(connectionId, caller, "connection.token_rejected");
+        StoredCredential credential = visible(store.find(connectionId), connectionId, caller,
+                "connection.token_rejected");
         requireActive(credential);
         if (rejectedVersion != null && rejectedVersion != credential.version()) {
             if (rejectedVersion > credential.version()) {
@@ -104,8 +106,9 @@ public final class TokenService {
         };
     }
 
-    private StoredCredential visible(UUID connectionId, BrokerCaller caller, String action) {
-        StoredCredential credential = store.find(connectionId).orElseThrow(BrokerException::notFound);
+    private StoredCredential visible(Optional<StoredCredential> found, UUID connectionId, BrokerCaller caller,
+            String action) {
+        StoredCredential credential = found.orElseThrow(BrokerException::notFound);
         if (!caller.mayAccess(credential.tenant())) {
             AuditEvent.Builder denied = AuditEvent.builder(Actor.service(caller.clientId()), action, Outcome.DENIED)
                     .tenant(credential.tenant()).target("connection", connectionId.toString())

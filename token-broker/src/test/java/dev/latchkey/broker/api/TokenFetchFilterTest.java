@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.latchkey.broker.access.BrokerCaller;
 import dev.latchkey.broker.access.BrokerScopes;
 import jakarta.servlet.FilterChain;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,11 +24,12 @@ class TokenFetchFilterTest {
     private static final String PATH = "/broker/v1/connections/" + UUID.randomUUID() + "/token";
     private final AtomicInteger chained = new AtomicInteger();
     private final FilterChain chain = (request, response) -> chained.incrementAndGet();
+    private final List<Integer> fetched = new ArrayList<>();
     private final TokenFetchFilter filter = new TokenFetchFilter(null, token -> switch (token) {
         case "reader" -> new BrokerCaller("svc", Set.of(BrokerScopes.TOKEN_READ), Set.of("*"));
         case "manager" -> new BrokerCaller("svc", Set.of(BrokerScopes.CONNECTIONS_MANAGE), Set.of("*"));
         default -> null;
-    }, JsonMapper.builder().build());
+    }, JsonMapper.builder().build(), (status, nanos) -> fetched.add(status));
 
     @Test
     void whenNoBearerTokenThen401WithChallengeAndNothingElseRuns() throws Exception {
@@ -35,6 +38,7 @@ class TokenFetchFilterTest {
         assertThat(response.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
         assertThat(response.getContentType()).isEqualTo("application/problem+json");
         assertThat(chained).hasValue(0);
+        assertThat(fetched).containsExactly(401);
     }
 
     @Test
@@ -65,6 +69,7 @@ class TokenFetchFilterTest {
             run(other);
         }
         assertThat(chained).hasValue(5);
+        assertThat(fetched).as("requests the chain handles are not counted as fetches").isEmpty();
     }
 
     private MockHttpServletResponse run(MockHttpServletRequest request) throws Exception {

@@ -3,6 +3,7 @@ package dev.latchkey.broker.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.latchkey.broker.testing.TestDatabase;
 import dev.latchkey.vault.Sealer;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,7 +100,7 @@ class WebhookConfigurationTest {
                         assertThat(receiver.received()).isEmpty();
                     });
         }
-        db.reset();
+        db.clear("webhook_outbox", "webhook_endpoints");
     }
 
     @Test

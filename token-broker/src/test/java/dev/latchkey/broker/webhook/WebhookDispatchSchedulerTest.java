@@ -3,6 +3,8 @@ package dev.latchkey.broker.webhook;
 import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.broker.testing.TestDatabase;
+import dev.latchkey.broker.testing.TestNode;
 import dev.latchkey.vault.EnvelopeSealer;
 import java.time.Duration;
 import java.util.UUID;
@@ -53,7 +55,7 @@ class WebhookDispatchSchedulerTest {
             assertThat(receiver.received()).hasSize(1);
             assertThat(db.node().dsl().fetchCount(WEBHOOK_OUTBOX, WEBHOOK_OUTBOX.DELIVERED_AT.isNull())).isEqualTo(1);
         } finally {
-            db.reset();
+            db.clear("webhook_outbox", "webhook_endpoints");
         }
     }
 

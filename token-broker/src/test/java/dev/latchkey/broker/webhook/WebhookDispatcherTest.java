@@ -4,6 +4,7 @@ import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.latchkey.broker.testing.TestDatabase;
 import dev.latchkey.broker.webhook.TestReceiver.Answer;
 import dev.latchkey.broker.webhook.TestReceiver.Received;
 import dev.latchkey.db.tables.records.WebhookOutboxRecord;
@@ -57,7 +58,7 @@ class WebhookDispatcherTest {
 
     @BeforeEach
     void setUp() {
-        db.reset();
+        db.clear("webhook_outbox", "webhook_endpoints");
         receiver = new TestReceiver();
         dispatcher = dispatcher(WebhookDispatchSettings.defaults().withBackoff(BASE, Duration.ofSeconds(10)));
     }

@@ -1,4 +1,4 @@
-package dev.latchkey.broker.webhook;
+package dev.latchkey.broker.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -20,14 +20,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link DSLContext} on a transaction-aware data source with Spring's jOOQ transaction provider, so code run in
  * {@link #inTransaction} joins that transaction exactly as a {@code @Transactional} service method does.
  */
-final class TestNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final DataSourceTransactionManager transactionManager;
     private final TransactionTemplate transactions;
     private final DSLContext dsl;
 
-    TestNode(String jdbcUrl, String user, int poolSize) {
+    public TestNode(String jdbcUrl, String user, int poolSize) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
@@ -42,23 +42,23 @@ final class TestNode implements AutoCloseable {
                 .set(SQLDialect.POSTGRES));
     }
 
-    DSLContext dsl() {
+    public DSLContext dsl() {
         return dsl;
     }
 
-    DataSource dataSource() {
+    public DataSource dataSource() {
         return pool;
     }
 
-    PlatformTransactionManager transactionManager() {
+    public PlatformTransactionManager transactionManager() {
         return transactionManager;
     }
 
-    <T> T inTransaction(Supplier<T> work) {
+    public <T> T inTransaction(Supplier<T> work) {
         return transactions.execute(status -> work.get());
     }
 
-    void inTransaction(Runnable work) {
+    public void inTransaction(Runnable work) {
         transactions.executeWithoutResult(status -> work.run());
     }
 

@@ -1,4 +1,4 @@
-package dev.latchkey.broker.webhook;
+package dev.latchkey.broker.testing;
 
 import dev.latchkey.db.embedded.EmbeddedDatabase;
 import java.util.ArrayList;
@@ -9,7 +9,7 @@ import org.flywaydb.core.Flyway;
  * A real PostgreSQL for one test class: embedded, migrated with the project's Flyway migrations. {@link #node()} is
  * the application's wiring; {@link #newNode} another Latchkey instance on the same database.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
 
     private final EmbeddedDatabase db;
     private final List<TestNode> nodes = new ArrayList<>();
@@ -21,29 +21,30 @@ final class TestDatabase implements AutoCloseable {
         this.node = newNode(8);
     }
 
-    static TestDatabase start() {
+    public static TestDatabase start() {
         return new TestDatabase(EmbeddedDatabase.startTemporary());
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return db.jdbcUrl("postgres");
     }
 
-    TestNode node() {
+    public TestNode node() {
         return node;
     }
 
     /** Another node: its own connection pool, transaction manager and DSLContext. */
-    TestNode newNode(int poolSize) {
+    public TestNode newNode(int poolSize) {
         TestNode created = new TestNode(jdbcUrl(), db.username(), poolSize);
         nodes.add(created);
         return created;
     }
 
-    /** Empties the webhook tables between tests. */
-    void reset() {
-        node.dsl().execute("delete from webhook_outbox");
-        node.dsl().execute("delete from webhook_endpoints");
+    /** Empties these tables between tests (children first). */
+    public void clear(String... tables) {
+        for (String table : tables) {
+            node.dsl().execute("delete from " + table);
+        }
     }
 
     @Override
