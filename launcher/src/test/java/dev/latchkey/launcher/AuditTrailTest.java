@@ -183,6 +183,81 @@ class AuditTrailTest {
         assertThat(verifiedOnceChained(admin).get("ok").asBoolean()).isTrue();
     }
 
+    @Test
+    void whenAnAdminChangesAppsAndScopesOnTheAdminPagesThenEachChangeIsAuditedInItsTransaction() {
+        String admin = TestOAuth.adminToken();
+        UUID team = TestOAuth.team();
+        App app = TestOAuth.app(team, Map.of());
+        Http browser = Http.browser();
+        TestOAuth.login(browser, new User(null, TestServer.ADMIN_USERNAME, TestServer.ADMIN_PASSWORD));
+        String csrf = TestOAuth.csrf(browser.get("/admin/apps").body());
+        String scope = "pages-" + UUID.randomUUID().toString().substring(0, 8);
+        String kept = scope + "-kept";
+
+        for (String path : List.of("/admin/apps/" + app.id() + "/publish", "/admin/apps/" + app.id() + "/unpublish")) {
+            assertThat(browser.postForm(path, Map.of("_csrf", csrf)).statusCode()).as(path).isEqualTo(302);
+        }
+        for (Map<String, String> form : List.of(Map.of("name", scope, "description", "Read pages"),
+                Map.of("name", kept, "description", "Kept pages"))) {
+            assertThat(browser.postForm("/admin/scopes", with(form, csrf)).statusCode()).isEqualTo(302);
+        }
+        assertThat(browser.postForm("/admin/scopes/update", with(Map.of("name", scope, "description", "Read every page"), csrf))
+                .statusCode()).isEqualTo(302);
+        assertThat(browser.postForm("/admin/scopes/delete", with(Map.of("name", scope), csrf)).statusCode()).isEqualTo(302);
+
+        String appTarget = "&target=" + enc("app:" + app.id());
+        for (String action : List.of("app.published", "app.unpublished")) {
+            JsonNode event = single(admin, "action=" + action + appTarget);
+            assertThat(event.get("actor").get("type").asText()).isEqualTo("admin");
+            assertThat(event.get("actor").get("id").asText()).isEqualTo(TestServer.ADMIN_USERNAME);
+            assertThat(event.get("tenant").asText()).isEqualTo(team.toString());
+            assertThat(event.get("details").get("clientId").asText()).isEqualTo(app.clientId());
+            assertThat(event.get("sourceIp").asText()).isIn("127.0.0.1", "::1");
+        }
+        String scopeTarget = "&target=" + enc("scope:" + scope);
+        assertThat(single(admin, "action=scope.created" + scopeTarget).get("details").get("description").asText())
+                .isEqualTo("Read pages");
+        assertThat(single(admin, "action=scope.updated" + scopeTarget).get("details").get("description").asText())
+                .isEqualTo("Read every page");
+        assertThat(single(admin, "action=scope.deleted" + scopeTarget).get("actor").get("id").asText())
+                .isEqualTo(TestServer.ADMIN_USERNAME);
+
+        // The change and its event commit together: when the event cannot be written, the scope stays.
+        sql("""
+                create function test_refuse_audit() returns trigger language plpgsql as $$
+                begin
+                  if new.action = 'scope.deleted' and new.target_id = '%s' then raise exception 'audit store refused'; end if;
+                  return new;
+                end $$""".formatted(kept),
+                "create trigger test_refuse_audit before insert on audit_events for each row execute function test_refuse_audit()");
+        try {
+            HttpResponse<String> refused = browser.postForm("/admin/scopes/delete", with(Map.of("name", kept), csrf));
+            assertThat(refused.statusCode()).isEqualTo(500);
+        } finally {
+            sql("drop trigger test_refuse_audit on audit_events", "drop function test_refuse_audit()");
+        }
+        assertThat(Http.api().get("/admin/v1/scopes/" + kept, "Authorization", bearer(admin)).statusCode()).isEqualTo(200);
+        assertThat(events(admin, "action=scope.deleted&target=" + enc("scope:" + kept)).get("events").size()).isZero();
+    }
+
+    /** Statements as the database owner, outside jOOQ (PL/pgSQL bodies are passed as they are). */
+    private static void sql(String... statements) {
+        try (java.sql.Connection c = TestServer.get().bean(javax.sql.DataSource.class).getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> form, String csrf) {
+        Map<String, String> all = new java.util.HashMap<>(form);
+        all.put("_csrf", csrf);
+        return all;
+    }
+
     /** Plays the attacker with full database access: the append-only triggers switched off for one statement. */
     private static void tamper(String sql) {
         TestServer.get().dsl().transaction(tx -> {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.jooq.impl.DSL;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -48,6 +49,25 @@ public final class SecondNode implements AutoCloseable {
      * Starts a node named {@code nodeId}; {@code extraArguments} come last and so win (e.g. a shorter lease).
      */
     public static SecondNode start(String nodeId, String... extraArguments) {
+        return start(nodeId, "postgres", extraArguments);
+    }
+
+    /**
+     * Starts the first node of another installation, named {@code name}: the same kind of node, but on a database
+     * of its own (created in node 1's PostgreSQL server, migrated and bootstrapped on start), so it has its own
+     * audit chain, keys and data. For tests that must own a whole chain, e.g. to archive it from its first row.
+     */
+    public static SecondNode startInstallation(String name, String... extraArguments) {
+        TestServer.get().dsl().execute("create database " + DSL.name(name).toString());
+        return start(name, name, extraArguments);
+    }
+
+    /** The JDBC URL of {@code database} in node 1's PostgreSQL server. */
+    public static String jdbcUrl(String database) {
+        return TestServer.get().bean(EmbeddedDatabase.class).jdbcUrl(database);
+    }
+
+    private static SecondNode start(String nodeId, String databaseName, String... extraArguments) {
         TestServer first = TestServer.get();
         EmbeddedDatabase database = first.bean(EmbeddedDatabase.class);
         try {
@@ -57,7 +77,7 @@ public final class SecondNode implements AutoCloseable {
                     "--server.port=" + port,
                     "--management.server.port=" + freePort(),
                     "--latchkey.data-dir=" + dataDir,
-                    "--spring.datasource.url=" + database.jdbcUrl("postgres"),
+                    "--spring.datasource.url=" + database.jdbcUrl(databaseName),
                     "--spring.datasource.username=" + database.username(),
                     "--spring.datasource.hikari.pool-name=latchkey-" + nodeId,
                     "--spring.datasource.hikari.maximum-pool-size=20",
@@ -88,6 +108,10 @@ public final class SecondNode implements AutoCloseable {
 
     public String nodeId() {
         return nodeId;
+    }
+
+    public String managementUrl() {
+        return "http://localhost:" + context.getEnvironment().getProperty("management.server.port");
     }
 
     public <T> T bean(Class<T> type) {

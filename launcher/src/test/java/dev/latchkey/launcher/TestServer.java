@@ -56,7 +56,10 @@ public final class TestServer {
                     "--latchkey.bootstrap.admin-client-secret=" + ADMIN_CLIENT_SECRET,
                     // The suite's own traffic (and its 10,000 fuzzed requests) comes from loopback; brute-force limits
                     // keep their production defaults for every other source (BruteForceProtectionTest uses 127.0.0.x).
-                    "--latchkey.throttle.exempt-sources=127.0.0.1,0:0:0:0:0:0:0:1"));
+                    "--latchkey.throttle.exempt-sources=127.0.0.1,0:0:0:0:0:0:0:1",
+                    // Tests tamper with the chain and put it back; the periodic verification runs only when a test
+                    // calls it (AuditJobsTest), so it never records a tampered moment by chance.
+                    "--latchkey.audit.verify.initial-delay=P1D"));
             // The broker's scripted providers and Keycloak are declared in its catalog, read at start-up.
             arguments.addAll(BrokerTestbed.get().serverArguments());
             ConfigurableApplicationContext context = new SpringApplicationBuilder(LatchkeyApplication.class)

@@ -212,4 +212,55 @@ class TokenAuditTest {
         assertNoRowContains(secrets);
         assertChainVerifies(admin);
     }
+
+    @Test
+    void whenClientAuthenticationFailsThenEachFailureIsAuditedWithTheClaimedClientAndNeverTheSecret() {
+        String admin = TestOAuth.adminToken();
+        App app = TestOAuth.app(TestOAuth.team(), Map.of("grantTypes", List.of("client_credentials")));
+        String wrongSecret = "lk_cs_" + UUID.randomUUID().toString().replace("-", "");
+        String otherWrongSecret = "wrong-" + UUID.randomUUID();
+        String unknownClient = "lk_ci_unknown" + UUID.randomUUID().toString().replace("-", "");
+        String requestId = "req-" + UUID.randomUUID();
+        String[] source = {"User-Agent", "audit-test-client/1.0", "X-Request-Id", requestId};
+
+        HttpResponse<String> token = Http.api().postForm("/oauth2/token", Map.of("grant_type", "client_credentials"),
+                with(source, "Authorization", Http.basic(app.clientId(), wrongSecret)));
+        HttpResponse<String> introspection = Http.api().postForm("/oauth2/introspect",
+                Map.of("token", "anything", "client_id", app.clientId(), "client_secret", otherWrongSecret), source);
+        HttpResponse<String> revocation = Http.api().postForm("/oauth2/revoke", Map.of("token", "anything"),
+                with(source, "Authorization", Http.basic(unknownClient, wrongSecret)));
+        HttpResponse<String> malformed = Http.api().postForm("/oauth2/token", Map.of("grant_type", "client_credentials"),
+                with(source, "Authorization", "Basic not-base64!"));
+        assertThat(List.of(token, introspection, revocation)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(401));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+
+        List<JsonNode> failures = events(admin, "action=client.authentication&actor=" + enc(app.clientId()));
+        assertThat(failures).extracting(e -> e.get("target").get("id").asText())
+                .containsExactlyInAnyOrder("/oauth2/token", "/oauth2/introspect");
+        assertThat(failures).allSatisfy(e -> {
+            assertThat(e.get("actor").get("type").asText()).isEqualTo("app");
+            assertThat(e.get("outcome").asText()).isEqualTo("failure");
+            assertThat(e.get("target").get("type").asText()).isEqualTo("endpoint");
+            assertThat(e.get("details").get("reason").asText()).isEqualTo("invalid_client");
+            assertThat(e.get("sourceIp").asText()).isIn("127.0.0.1", "::1");
+            assertThat(e.get("userAgent").asText()).isEqualTo("audit-test-client/1.0");
+            assertThat(e.get("requestId").asText()).isEqualTo(requestId);
+        });
+        assertThat(failures).extracting(e -> e.get("details").get("method").asText())
+                .containsExactlyInAnyOrder("client_secret_basic", "client_secret_post");
+        JsonNode unknown = single(admin, "action=client.authentication&actor=" + enc(unknownClient));
+        assertThat(unknown.get("target").get("id").asText()).isEqualTo("/oauth2/revoke");
+        JsonNode unparseable = events(admin, "action=client.authentication&outcome=failure").stream()
+                .filter(e -> requestId.equals(e.get("requestId").asText()) && e.get("actor").get("id").asText().equals("(unknown)"))
+                .findFirst().orElseThrow();
+        assertThat(unparseable.get("details").get("reason").asText()).isEqualTo("invalid_request");
+
+        assertNoRowContains(List.of(wrongSecret, otherWrongSecret, wrongSecret.substring(6)));
+    }
+
+    private static String[] with(String[] headers, String... more) {
+        List<String> all = new ArrayList<>(List.of(headers));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
 }

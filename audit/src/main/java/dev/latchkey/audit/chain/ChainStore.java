@@ -7,10 +7,13 @@ import static dev.latchkey.db.Tables.AUDIT_EVENTS;
 import dev.latchkey.audit.AuditChainKey;
 import dev.latchkey.db.tables.records.AuditArchivesRecord;
 import dev.latchkey.db.tables.records.AuditCheckpointsRecord;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record2;
 import org.jooq.impl.DSL;
 
@@ -50,6 +53,20 @@ final class ChainStore {
                 .from(AUDIT_ARCHIVES).orderBy(AUDIT_ARCHIVES.LAST_SEQ.desc()).limit(1).fetchOne();
         return archived == null ? new Head(0, AuditChainKey.genesisHash())
                 : new Head(archived.value1(), archived.value2());
+    }
+
+    /**
+     * The last seq of the chained rows {@code firstSeq .. firstSeq + maxRows - 1} that precede the first of them
+     * occurring at or after {@code before}; null if there is none. Reads at most {@code maxRows} index entries.
+     */
+    static Long lastSeqBefore(DSLContext tx, long firstSeq, int maxRows, Instant before) {
+        Field<Long> firstYoung = DSL.min(AUDIT_EVENTS.SEQ)
+                .filterWhere(AUDIT_EVENTS.OCCURRED_AT.ge(before.atOffset(ZoneOffset.UTC)));
+        Long last = tx.select(DSL.coalesce(firstYoung.minus(1), DSL.max(AUDIT_EVENTS.SEQ)))
+                .from(AUDIT_EVENTS)
+                .where(AUDIT_EVENTS.SEQ.between(firstSeq, firstSeq + maxRows - 1))
+                .fetchOne(0, Long.class);
+        return last == null || last < firstSeq ? null : last;
     }
 
     static Checkpoint checkpoint(AuditCheckpointsRecord r) {

@@ -3,13 +3,18 @@ package dev.latchkey.audit.chain;
 import dev.latchkey.vault.SecretBytes;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.spec.NamedParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import javax.crypto.Mac;
@@ -26,6 +31,9 @@ public final class Signatures {
 
     /** Name of the sealed system secret that holds an HMAC checkpoint key, when one is used. */
     public static final String HMAC_SYSTEM_SECRET_NAME = "audit-checkpoint-key";
+
+    /** Name of the sealed system secret holding the application's Ed25519 checkpoint key (its 32-byte seed). */
+    public static final String ED25519_SEED_SYSTEM_SECRET_NAME = "audit-checkpoint-ed25519-seed";
 
     private Signatures() {}
 
@@ -57,6 +65,40 @@ public final class Signatures {
             throw new IllegalArgumentException("the public key does not belong to the private key");
         }
         return key;
+    }
+
+    /**
+     * The Ed25519 key pair of a 32-byte seed (RFC 8032: the private key is the seed), with the key id
+     * {@code audit-ed25519-} + the first 8 bytes of SHA-256 of the public key, hex: the same seed always gives the
+     * same key and id, so the application and the command line derive the key the same way. The caller keeps and
+     * may close {@code seed}.
+     */
+    public static SigningKey ed25519FromSeed(SecretBytes seed) {
+        byte[] bytes = seed.revealBytes();
+        try {
+            if (bytes.length != 32) {
+                throw new IllegalArgumentException("an Ed25519 seed is 32 bytes");
+            }
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
+            // The JDK generator takes the private key from its random source: hand it exactly the seed.
+            generator.initialize(NamedParameterSpec.ED25519, new SecureRandom() {
+                @Override
+                public void nextBytes(byte[] out) {
+                    if (out.length != bytes.length) {
+                        throw new IllegalStateException("unexpected seed request");
+                    }
+                    System.arraycopy(bytes, 0, out, 0, bytes.length);
+                }
+            });
+            KeyPair pair = generator.generateKeyPair();
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(pair.getPublic().getEncoded());
+            return keyPair("audit-ed25519-" + HexFormat.of().formatHex(digest, 0, 8), pair.getPrivate(),
+                    pair.getPublic());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot derive the Ed25519 checkpoint key", e);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
     }
 
     /** Verification only, with a public key. */

@@ -1,6 +1,8 @@
 package dev.latchkey.audit.chain;
 
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The outcome of a verification: either the whole chain (and every checkpoint, archive summary and unchained row)
@@ -36,6 +38,27 @@ public record VerificationReport(boolean ok, Reason reason, Long firstBadSeq, Lo
         BAD_CHECKPOINT_SIGNATURE,
         /** The same event appears twice: an authentic row was copied. */
         DUPLICATED
+    }
+
+    /**
+     * The report as named fields (snake_case, the head hash in hex, {@link #summary()} last), for JSON: the command
+     * line's {@code --json} output and the details of the application's {@code audit.verify} events.
+     */
+    public Map<String, Object> fields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("ok", ok);
+        fields.put("reason", reason == null ? null : reason.name());
+        fields.put("first_bad_seq", firstBadSeq);
+        fields.put("first_bad_id", firstBadId);
+        fields.put("detail", detail);
+        fields.put("rows_checked", rowsChecked);
+        fields.put("checkpoints_checked", checkpointsChecked);
+        fields.put("archives_checked", archivesChecked);
+        fields.put("unchained_rows", unchainedRows);
+        fields.put("head_seq", headSeq);
+        fields.put("head_hash", headHash == null ? null : HexFormat.of().formatHex(headHash));
+        fields.put("summary", summary());
+        return fields;
     }
 
     /** One line for logs and the command line. */

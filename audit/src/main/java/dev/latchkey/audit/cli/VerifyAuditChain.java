@@ -30,12 +30,12 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Command line verification of the audit trail, for security teams and scheduled jobs. See audit/README.md.
@@ -48,18 +48,21 @@ import org.jooq.impl.DSL;
 public final class VerifyAuditChain {
 
     static final String USAGE = """
-            usage: VerifyAuditChain --jdbc-url URL [--user USER] [--password-env VAR]
+            usage: VerifyAuditChain [--jdbc-url URL [--user USER] [--password-env VAR]]
                      (--chain-key-env VAR | --chain-key-file FILE | --sealed-chain-key)
                      (--checkpoint-public-key KEYID=FILE.pem | --checkpoint-hmac-env KEYID=VAR
-                      | --checkpoint-hmac-sealed KEYID)...
+                      | --checkpoint-hmac-sealed KEYID | --checkpoint-ed25519-sealed)...
                      [KEK for sealed keys: --keyring-file FILE
                       | --vault-addr URL --vault-token-env VAR [--vault-mount transit] [--vault-key latchkey]
                       | --kms-key-id ID --kms-region REGION]
-                     [--export FILE.jsonl --archive-first-seq N] [--json]
+                     [--export FILE.jsonl (--archive-first-seq N | --summary FILE.summary.json)] [--json]
               Keys in variables and files are base64. --password-env defaults to PGPASSWORD.
               Without --export: verifies the chain in the database. With it: verifies an archive export against
-              the signed archive summary stored for the range starting at seq N.
+              the signed archive summary stored for the range starting at seq N, or against the summary file kept
+              next to it (then --jdbc-url is needed only for sealed keys).
               Exit status: 0 verified, 1 tampering found, 2 usage or configuration error.""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private VerifyAuditChain() {}
 
@@ -79,22 +82,20 @@ public final class VerifyAuditChain {
             err.println(USAGE);
             return 2;
         }
-        String password = env.getOrDefault(o.passwordEnv, "");
-        try (Connection connection = DriverManager.getConnection(o.jdbcUrl, o.user, password)) {
-            DSLContext dsl = DSL.using(connection, SQLDialect.POSTGRES);
+        try (Connection connection = o.jdbcUrl == null ? null
+                : DriverManager.getConnection(o.jdbcUrl, o.user, env.getOrDefault(o.passwordEnv, ""))) {
+            DSLContext dsl = connection == null ? null : DSL.using(connection, SQLDialect.POSTGRES);
             Keys keys = new Keys(o, env, dsl);
             AuditVerifier verifier = new AuditVerifier(dsl, keys.chainKey(), keys.checkpointVerifier());
             VerificationReport report;
             if (o.export != null) {
-                AuditArchivesRecord row = dsl.selectFrom(AUDIT_ARCHIVES)
-                        .where(AUDIT_ARCHIVES.FIRST_SEQ.eq(o.archiveFirstSeq)).fetchOne();
-                if (row == null) {
+                ArchiveSummary summary = o.summary != null
+                        ? ArchiveSummary.fromJson(Files.readString(o.summary, StandardCharsets.UTF_8))
+                        : storedSummary(dsl, o.archiveFirstSeq);
+                if (summary == null) {
                     err.println("no archive summary starts at seq " + o.archiveFirstSeq);
                     return 2;
                 }
-                ArchiveSummary summary = new ArchiveSummary(row.getFirstSeq(), row.getLastSeq(), row.getEventCount(),
-                        row.getFirstPrevHash(), row.getLastHash(), row.getArchivedAt().toInstant(), row.getKeyId(),
-                        row.getSignature());
                 try (InputStream in = Files.newInputStream(o.export)) {
                     report = verifier.verifyExport(in, summary);
                 }
@@ -112,22 +113,15 @@ public final class VerifyAuditChain {
         }
     }
 
+    private static ArchiveSummary storedSummary(DSLContext dsl, long firstSeq) {
+        AuditArchivesRecord row = dsl.selectFrom(AUDIT_ARCHIVES).where(AUDIT_ARCHIVES.FIRST_SEQ.eq(firstSeq)).fetchOne();
+        return row == null ? null : new ArchiveSummary(row.getFirstSeq(), row.getLastSeq(), row.getEventCount(),
+                row.getFirstPrevHash(), row.getLastHash(), row.getArchivedAt().toInstant(), row.getKeyId(),
+                row.getSignature());
+    }
+
     static String json(VerificationReport r) {
-        StringBuilder b = new StringBuilder("{");
-        b.append("\"ok\":").append(r.ok());
-        b.append(",\"reason\":").append(r.reason() == null ? "null" : "\"" + r.reason() + "\"");
-        b.append(",\"first_bad_seq\":").append(r.firstBadSeq());
-        b.append(",\"first_bad_id\":").append(r.firstBadId());
-        b.append(",\"detail\":").append(r.detail() == null ? "null"
-                : "\"" + r.detail().replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
-        b.append(",\"rows_checked\":").append(r.rowsChecked());
-        b.append(",\"checkpoints_checked\":").append(r.checkpointsChecked());
-        b.append(",\"archives_checked\":").append(r.archivesChecked());
-        b.append(",\"unchained_rows\":").append(r.unchainedRows());
-        b.append(",\"head_seq\":").append(r.headSeq());
-        b.append(",\"head_hash\":").append(r.headHash() == null ? "null"
-                : "\"" + HexFormat.of().formatHex(r.headHash()) + "\"");
-        return b.append('}').toString();
+        return JSON.writeValueAsString(r.fields());
     }
 
     /** Where the keys come from. */
@@ -167,6 +161,12 @@ public final class VerifyAuditChain {
             for (String keyId : o.hmacSealed) {
                 try (SecretBytes key = sealed(Signatures.HMAC_SYSTEM_SECRET_NAME)) {
                     verifiers.add(Signatures.hmacSha256(keyId, key));
+                }
+            }
+            if (o.ed25519Sealed) {
+                // The application's own checkpoint key; only its verifying half is used here.
+                try (SecretBytes seed = sealed(Signatures.ED25519_SEED_SYSTEM_SECRET_NAME)) {
+                    verifiers.add(Signatures.ed25519FromSeed(seed));
                 }
             }
             return Signatures.anyOf(verifiers);
@@ -230,6 +230,7 @@ public final class VerifyAuditChain {
         String chainKeyEnv;
         Path chainKeyFile;
         boolean sealedChainKey;
+        boolean ed25519Sealed;
         final List<String> publicKeys = new ArrayList<>();
         final List<String> hmacEnvs = new ArrayList<>();
         final List<String> hmacSealed = new ArrayList<>();
@@ -242,6 +243,7 @@ public final class VerifyAuditChain {
         String kmsRegion;
         Path export;
         Long archiveFirstSeq;
+        Path summary;
         boolean json;
 
         static Options parse(String[] args) {
@@ -251,6 +253,7 @@ public final class VerifyAuditChain {
                 switch (a) {
                     case "--json" -> o.json = true;
                     case "--sealed-chain-key" -> o.sealedChainKey = true;
+                    case "--checkpoint-ed25519-sealed" -> o.ed25519Sealed = true;
                     case "--help", "-h" -> throw new IllegalArgumentException("");
                     default -> {
                         if (i + 1 >= args.length) {
@@ -275,13 +278,16 @@ public final class VerifyAuditChain {
                             case "--kms-region" -> o.kmsRegion = v;
                             case "--export" -> o.export = Path.of(v);
                             case "--archive-first-seq" -> o.archiveFirstSeq = parseLong(v);
+                            case "--summary" -> o.summary = Path.of(v);
                             default -> throw new IllegalArgumentException("unknown option " + a);
                         }
                     }
                 }
             }
-            if (o.jdbcUrl == null) {
-                throw new IllegalArgumentException("--jdbc-url is required");
+            boolean sealedKeys = o.sealedChainKey || o.ed25519Sealed || !o.hmacSealed.isEmpty();
+            if (o.jdbcUrl == null && (o.summary == null || sealedKeys)) {
+                throw new IllegalArgumentException(o.summary == null ? "--jdbc-url is required"
+                        : "sealed keys are read from the database: give --jdbc-url");
             }
             int chainSources = (o.chainKeyEnv != null ? 1 : 0) + (o.chainKeyFile != null ? 1 : 0)
                     + (o.sealedChainKey ? 1 : 0);
@@ -289,11 +295,12 @@ public final class VerifyAuditChain {
                 throw new IllegalArgumentException(
                         "give exactly one of --chain-key-env, --chain-key-file, --sealed-chain-key");
             }
-            if (o.publicKeys.isEmpty() && o.hmacEnvs.isEmpty() && o.hmacSealed.isEmpty()) {
+            if (o.publicKeys.isEmpty() && o.hmacEnvs.isEmpty() && o.hmacSealed.isEmpty() && !o.ed25519Sealed) {
                 throw new IllegalArgumentException("give at least one checkpoint key");
             }
-            if ((o.export == null) != (o.archiveFirstSeq == null)) {
-                throw new IllegalArgumentException("--export and --archive-first-seq go together");
+            if ((o.export == null) != (o.archiveFirstSeq == null && o.summary == null)
+                    || (o.archiveFirstSeq != null && o.summary != null)) {
+                throw new IllegalArgumentException("--export goes with one of --archive-first-seq and --summary");
             }
             if (o.kmsKeyId != null && o.kmsRegion == null) {
                 throw new IllegalArgumentException("--kms-key-id needs --kms-region");

@@ -5,6 +5,7 @@ import static dev.latchkey.db.Tables.AUDIT_CHECKPOINTS;
 import static dev.latchkey.db.Tables.AUDIT_EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.latchkey.audit.AuditChainKey;
 import dev.latchkey.audit.AuditLog;
@@ -13,20 +14,40 @@ import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.audit.TestEvents;
 import dev.latchkey.audit.TestKeys;
 import dev.latchkey.audit.chain.VerificationReport.Reason;
+import dev.latchkey.audit.Actor;
+import dev.latchkey.audit.AuditEvent;
+import dev.latchkey.audit.Outcome;
+import dev.latchkey.audit.TestNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Retention replaces the oldest rows by a signed summary; the rest of the chain and the archived export both stay
@@ -239,10 +260,148 @@ class AuditRetentionTest {
         assertThatThrownBy(() -> dsl.deleteFrom(AUDIT_CHECKPOINTS).execute()).hasMessageContaining("append-only");
     }
 
+    @Test
+    void whenArchivingTheOldestRowsThenRangesOfAtMostMaxRowsGoToFilesThatVerifyUntilNothingIsDue(@TempDir Path dir)
+            throws IOException {
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+        Instant future = Instant.now().plus(Duration.ofHours(1));
+        List<ArchiveSummary> summaries = new ArrayList<>();
+        for (Optional<ArchiveSummary> s = retention.archiveOldest(future, 12, archives); s.isPresent();
+                s = retention.archiveOldest(future, 12, archives)) {
+            summaries.add(s.get());
+        }
+
+        assertThat(summaries).extracting(ArchiveSummary::firstSeq, ArchiveSummary::lastSeq)
+                .containsExactly(tuple(1L, 12L), tuple(13L, 24L), tuple(25L, 30L));
+        for (ArchiveSummary summary : summaries) {
+            ArchiveSummary kept = ArchiveSummary.fromJson(
+                    Files.readString(archives.summaryFile(summary.firstSeq(), summary.lastSeq())));
+            try (InputStream rows = Files.newInputStream(archives.rowsFile(summary.firstSeq(), summary.lastSeq()))) {
+                VerificationReport report = verifier.verifyExport(rows, kept);
+                assertThat(report.ok()).as(report.summary()).isTrue();
+                assertThat(report.rowsChecked()).isEqualTo(summary.count());
+            }
+        }
+        assertThat(files(dir)).hasSize(6).noneMatch(f -> f.toString().endsWith(ArchiveDirectory.PARTIAL_SUFFIX));
+        assertThat(dsl.fetchCount(AUDIT_EVENTS)).isZero();
+        VerificationReport rest = verifier.verify();
+        assertThat(rest.ok()).as(rest.summary()).isTrue();
+        assertThat(rest.archivesChecked()).isEqualTo(3);
+    }
+
+    @Test
+    void whenARowIsYoungerThanTheCutoffThenItAndEveryLaterRowStayEvenIfOlder(@TempDir Path dir) throws IOException {
+        db.reset();
+        Instant now = Instant.now();
+        Instant old = now.minus(Duration.ofDays(500));
+        for (Instant at : List.of(old, old, old, now, old)) { // seq 1..5: the fourth is young
+            log.record(AuditEvent.builder(Actor.system("test"), "test.event", Outcome.SUCCESS).occurredAt(at).build());
+        }
+        chainer.chainAll();
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+        Instant cutoff = now.minus(Duration.ofDays(400));
+
+        ArchiveSummary first = retention.archiveOldest(cutoff, 100, archives).orElseThrow();
+
+        assertThat(first.lastSeq()).isEqualTo(3);
+        assertThat(retention.archiveOldest(cutoff, 100, archives)).isEmpty();
+        assertThat(dsl.select(AUDIT_EVENTS.SEQ).from(AUDIT_EVENTS).orderBy(AUDIT_EVENTS.SEQ).fetch(AUDIT_EVENTS.SEQ))
+                .containsExactly(4L, 5L);
+        assertThat(retention.archiveOldest(now.plusSeconds(1), 100, archives).orElseThrow().lastSeq()).isEqualTo(5);
+    }
+
+    @Test
+    void whenTwoNodesArchiveAtOnceThenEveryRangeIsArchivedOnceAndNeitherFails(@TempDir Path dir) throws Exception {
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+        Instant future = Instant.now().plus(Duration.ofHours(1));
+        List<ArchiveSummary> summaries = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (TestNode second = db.newNode(4)) {
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<Callable<Void>> nodes = new ArrayList<>();
+            for (AuditRetention node : List.of(retention, new AuditRetention(second.dsl(), KEY, SIGNER, Clock.systemUTC()))) {
+                nodes.add(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    for (Optional<ArchiveSummary> s = node.archiveOldest(future, 4, archives); s.isPresent();
+                            s = node.archiveOldest(future, 4, archives)) {
+                        summaries.add(s.get());
+                    }
+                    return null;
+                });
+            }
+            for (Future<Void> run : threads.invokeAll(nodes, 60, TimeUnit.SECONDS)) {
+                run.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        List<ArchiveSummary> ordered = summaries.stream().sorted(Comparator.comparingLong(ArchiveSummary::firstSeq)).toList();
+        assertThat(ordered).hasSize(8);
+        long next = 1;
+        for (ArchiveSummary summary : ordered) {
+            assertThat(summary.firstSeq()).isEqualTo(next);
+            next = summary.lastSeq() + 1;
+        }
+        assertThat(next).isEqualTo(31);
+        assertThat(dsl.fetchCount(AUDIT_ARCHIVES)).isEqualTo(8);
+        assertThat(files(dir)).hasSize(16);
+        assertThat(verifier.verify().ok()).isTrue();
+    }
+
+    @Test
+    void whenTheOldestRangeDoesNotVerifyThenArchiveOldestKeepsEveryRowAndLeavesNoFile(@TempDir Path dir)
+            throws IOException {
+        db.tamper("update audit_events set actor_id = 'mallory' where seq = 5");
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+
+        assertThatThrownBy(() -> retention.archiveOldest(Instant.now().plusSeconds(3600), 100, archives))
+                .isInstanceOf(AuditChainBrokenException.class);
+        assertThat(dsl.fetchCount(AUDIT_EVENTS)).isEqualTo(30);
+        assertThat(dsl.fetchCount(AUDIT_ARCHIVES)).isZero();
+        assertThat(files(dir)).isEmpty();
+    }
+
+    @Test
+    void whenTheArchiveCannotBeCompletedThenNothingIsArchivedAndNoFileRemains(@TempDir Path dir) throws IOException {
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+        ArchiveTarget failing = (first, last) -> {
+            ArchiveTarget.Output output = archives.open(first, last);
+            return new ArchiveTarget.Output() {
+                @Override
+                public OutputStream stream() {
+                    return output.stream();
+                }
+
+                @Override
+                public void complete(ArchiveSummary summary) throws IOException {
+                    throw new IOException("disk full");
+                }
+
+                @Override
+                public void close() {
+                    output.close();
+                }
+            };
+        };
+
+        assertThatThrownBy(() -> retention.archiveOldest(Instant.now().plusSeconds(3600), 100, failing))
+                .isInstanceOf(UncheckedIOException.class);
+        assertThat(dsl.fetchCount(AUDIT_EVENTS)).isEqualTo(30);
+        assertThat(dsl.fetchCount(AUDIT_ARCHIVES)).isZero();
+        assertThat(files(dir)).isEmpty();
+    }
+
     private static void assertFailure(VerificationReport report, Reason reason, Long seq) {
         assertThat(report.ok()).as(report.summary()).isFalse();
         assertThat(report.reason()).as(report.summary()).isEqualTo(reason);
         assertThat(report.firstBadSeq()).as(report.summary()).isEqualTo(seq);
+    }
+
+    private static List<Path> files(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
     }
 
     private static List<String> lines(ByteArrayOutputStream export) {

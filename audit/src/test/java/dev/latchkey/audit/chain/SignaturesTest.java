@@ -51,6 +51,23 @@ class SignaturesTest {
     }
 
     @Test
+    void whenAnEd25519KeyIsDerivedFromItsSeedThenTheSameSeedGivesTheSameKeyAndIdAndAnotherSeedDoesNot() {
+        byte[] seed = new byte[32];
+        seed[0] = 7;
+        SigningKey application = Signatures.ed25519FromSeed(SecretBytes.copyOf(seed));
+        SigningKey commandLine = Signatures.ed25519FromSeed(SecretBytes.copyOf(seed));
+        seed[0] = 8;
+        SigningKey other = Signatures.ed25519FromSeed(SecretBytes.copyOf(seed));
+
+        assertThat(application.keyId()).matches("audit-ed25519-[0-9a-f]{16}").isEqualTo(commandLine.keyId());
+        assertThat(commandLine.verify(application.keyId(), MESSAGE, application.sign(MESSAGE))).isTrue();
+        assertThat(other.keyId()).isNotEqualTo(application.keyId());
+        assertThat(other.verify(other.keyId(), MESSAGE, application.sign(MESSAGE))).isFalse();
+        assertThatThrownBy(() -> Signatures.ed25519FromSeed(SecretBytes.copyOf(new byte[31])))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void whenAnHmacKeyIsShorterThan256BitsThenItIsRefused() {
         assertThatThrownBy(() -> Signatures.hmacSha256("k", SecretBytes.copyOf(new byte[16])))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -7,6 +7,8 @@ import dev.latchkey.audit.JooqAuditLog;
 import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.audit.TestEvents;
 import dev.latchkey.audit.TestKeys;
+import dev.latchkey.audit.chain.ArchiveDirectory;
+import dev.latchkey.audit.chain.ArchiveSummary;
 import dev.latchkey.audit.chain.AuditChainer;
 import dev.latchkey.audit.chain.AuditCheckpointer;
 import dev.latchkey.audit.chain.AuditRetention;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -109,19 +112,32 @@ class VerifyAuditChainTest {
         Path keyring = dir.resolve("keyring.json");
         byte[] hmacKey = new byte[32];
         hmacKey[0] = 42;
+        byte[] ed25519Seed = new byte[32];
+        ed25519Seed[5] = 9;
         try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
             seal(sealer, AuditChainKey.SYSTEM_SECRET_NAME, TestKeys.chainKeyBytes());
             seal(sealer, Signatures.HMAC_SYSTEM_SECRET_NAME, hmacKey);
+            seal(sealer, Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed);
         }
         new AuditCheckpointer(dsl, Signatures.hmacSha256("sealed-hmac", SecretBytes.copyOf(hmacKey)), Clock.systemUTC())
                 .checkpoint();
+        // The application's own key: derived from its sealed seed, as AuditConfiguration does.
+        new AuditCheckpointer(dsl, Signatures.ed25519FromSeed(SecretBytes.copyOf(ed25519Seed)), Clock.systemUTC())
+                .checkpoint();
 
-        Run run = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac",
-                "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
+        try {
+            Run run = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac", "--checkpoint-ed25519-sealed",
+                    "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
+            Run withoutEd25519 = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac",
+                    "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
 
-        assertThat(run.status).as(run.out + run.err).isZero();
-        assertThat(run.out).startsWith("OK: 10 chained rows, 2 checkpoints");
-        dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
+            assertThat(run.status).as(run.out + run.err).isZero();
+            assertThat(run.out).startsWith("OK: 10 chained rows, 3 checkpoints");
+            assertThat(withoutEd25519.status).isEqualTo(1);
+            assertThat(withoutEd25519.out).contains("BAD_CHECKPOINT_SIGNATURE");
+        } finally {
+            dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
+        }
     }
 
     @Test
@@ -140,6 +156,34 @@ class VerifyAuditChainTest {
         Run tampered = run(args);
         assertThat(tampered.status).isEqualTo(1);
         assertThat(tampered.out).contains("TRUNCATED");
+    }
+
+    @Test
+    void whenAnArchiveFileIsGivenWithItsSummaryFileThenItVerifiesWithoutTheDatabase() throws Exception {
+        ArchiveDirectory archives = ArchiveDirectory.open(dir.resolve("archives"));
+        ArchiveSummary summary = new AuditRetention(dsl, TestKeys.chainKey(), checkpointKey, Clock.systemUTC())
+                .archiveOldest(Instant.now().plusSeconds(60), 1_000, archives).orElseThrow();
+        Path rows = archives.rowsFile(1, 10);
+        Path summaryFile = archives.summaryFile(1, 10);
+        assertThat(summary.lastSeq()).isEqualTo(10);
+
+        Run ok = offline("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem,
+                "--export", rows.toString(), "--summary", summaryFile.toString());
+        assertThat(ok.status).as(ok.err).isZero();
+        assertThat(ok.out).startsWith("OK: 10 chained rows");
+
+        // A summary claiming a shorter range no longer carries a valid signature.
+        Files.writeString(summaryFile, Files.readString(summaryFile).replace("\"last_seq\":10", "\"last_seq\":9")
+                .replace("\"count\":10", "\"count\":9"));
+        Run forged = offline("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key",
+                "cli-ed25519=" + publicKeyPem, "--export", rows.toString(), "--summary", summaryFile.toString());
+        assertThat(forged.status).isEqualTo(1);
+        assertThat(forged.out).contains("BAD_CHECKPOINT_SIGNATURE");
+
+        Run sealedWithoutDatabase = offline("--sealed-chain-key", "--checkpoint-public-key", "k=" + publicKeyPem,
+                "--export", rows.toString(), "--summary", summaryFile.toString());
+        assertThat(sealedWithoutDatabase.status).isEqualTo(2);
+        assertThat(sealedWithoutDatabase.err).contains("--jdbc-url");
     }
 
     @Test
@@ -169,9 +213,14 @@ class VerifyAuditChainTest {
     private static Run run(String... args) {
         List<String> all = new ArrayList<>(List.of("--jdbc-url", db.jdbcUrl(), "--user", db.username()));
         all.addAll(List.of(args));
+        return offline(all.toArray(String[]::new));
+    }
+
+    /** Runs the command with exactly these arguments (no database unless they name one). */
+    private static Run offline(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = VerifyAuditChain.run(all.toArray(String[]::new), ENV, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int status = VerifyAuditChain.run(args, ENV, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }

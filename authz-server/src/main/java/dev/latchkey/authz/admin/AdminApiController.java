@@ -44,10 +44,12 @@ public class AdminApiController {
     private final SigningKeys signingKeys;
     private final AppActivityService activity;
     private final AuditTrail audit;
+    private final AdminActions actions;
 
     public AdminApiController(AccountService accounts, AppService apps, RegistrationTokens registrationTokens, SigningKeys signingKeys,
-            AppActivityService activity, AuditTrail audit) {
+            AppActivityService activity, AuditTrail audit, AdminActions actions) {
         this.audit = audit;
+        this.actions = actions;
         this.accounts = accounts;
         this.apps = apps;
         this.registrationTokens = registrationTokens;
@@ -145,14 +147,14 @@ public class AdminApiController {
 
     @PostMapping("/apps/{id}/publish")
     Map<String, Object> publish(@PathVariable UUID id) {
-        setPublished(id, true);
+        actions.setPublished(id, true).orElseThrow(() -> new NotFoundException("app"));
         return Map.of("id", id, "published", true);
     }
 
     /** Back to private: new authorizations only from the app's team (existing grants are not revoked). */
     @PostMapping("/apps/{id}/unpublish")
     Map<String, Object> unpublish(@PathVariable UUID id) {
-        setPublished(id, false);
+        actions.setPublished(id, false).orElseThrow(() -> new NotFoundException("app"));
         return Map.of("id", id, "published", false);
     }
 
@@ -202,16 +204,6 @@ public class AdminApiController {
     @GetMapping("/signing-keys")
     Map<String, Object> signingKeys() {
         return signingKeys.keys().toPublicJWKSet().toJSONObject();
-    }
-
-    private void setPublished(UUID id, boolean published) {
-        audit.inTransaction(() -> {
-            if (!apps.setPublished(id, published)) {
-                throw new NotFoundException("app");
-            }
-            record(published ? "app.published" : "app.unpublished", "app", id, null, Map.of());
-            return null;
-        });
     }
 
     private void record(String action, String targetType, UUID targetId, UUID tenant, Map<String, ?> details) {

@@ -15,16 +15,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The product's scope catalogue ({@code /admin/v1/scopes}, scope {@code admin}): the scopes developers may request
- * and the words users see on consent pages. Errors are problem+json ({@link AdminApiErrors}).
+ * and the words users see on consent pages. Changes are audited ({@link AdminActions}). Errors are problem+json
+ * ({@link AdminApiErrors}).
  */
 @RestController
 @RequestMapping(path = "/admin/v1/scopes", produces = "application/json")
 public class ScopeAdminController {
 
     private final ScopeCatalogue scopes;
+    private final AdminActions actions;
 
-    public ScopeAdminController(ScopeCatalogue scopes) {
+    public ScopeAdminController(ScopeCatalogue scopes, AdminActions actions) {
         this.scopes = scopes;
+        this.actions = actions;
     }
 
     public record NewScope(String name, String description) {}
@@ -38,7 +41,7 @@ public class ScopeAdminController {
 
     @PostMapping
     ResponseEntity<ScopeCatalogue.Scope> create(@RequestBody NewScope body) {
-        ScopeCatalogue.Scope scope = scopes.create(body.name(), body.description());
+        ScopeCatalogue.Scope scope = actions.createScope(body.name(), body.description());
         return ResponseEntity.created(URI.create("/admin/v1/scopes/" + scope.name())).body(scope);
     }
 
@@ -49,12 +52,12 @@ public class ScopeAdminController {
 
     @PutMapping("/{name}")
     ScopeCatalogue.Scope update(@PathVariable String name, @RequestBody ScopeWords body) {
-        return scopes.update(name, body.description()).orElseThrow(() -> new AdminApiController.NotFoundException("scope"));
+        return actions.updateScope(name, body.description()).orElseThrow(() -> new AdminApiController.NotFoundException("scope"));
     }
 
     @DeleteMapping("/{name}")
     ResponseEntity<Void> delete(@PathVariable String name) {
-        if (!scopes.delete(name)) {
+        if (!actions.deleteScope(name)) {
             throw new AdminApiController.NotFoundException("scope");
         }
         return ResponseEntity.noContent().build();

@@ -2,8 +2,10 @@ package dev.latchkey.authz.audit;
 
 import dev.latchkey.audit.AuditChainKey;
 import dev.latchkey.audit.JooqAuditLog;
+import dev.latchkey.audit.chain.ArchiveDirectory;
 import dev.latchkey.audit.chain.AuditChainer;
 import dev.latchkey.audit.chain.AuditCheckpointer;
+import dev.latchkey.audit.chain.AuditRetention;
 import dev.latchkey.audit.chain.AuditVerifier;
 import dev.latchkey.audit.chain.Signatures;
 import dev.latchkey.audit.chain.SigningKey;
@@ -12,16 +14,13 @@ import dev.latchkey.audit.query.AuditSearch;
 import dev.latchkey.authz.keys.SystemSecrets;
 import dev.latchkey.vault.SecretBytes;
 import dev.latchkey.vault.Sealer;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.security.spec.NamedParameterSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Arrays;
-import java.util.HexFormat;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -29,13 +28,18 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The audit trail in the running application (issue 5): recording in the caller's transaction, chaining every
- * second and signed checkpoints every minute on every node (both safe concurrently), verification, search, export.
+ * second and signed checkpoints every minute on every node (both safe concurrently), verification (on demand, and
+ * periodically by one node, reported to health and metrics), search, export, and retention when enabled
+ * ({@link AuditProperties}).
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(AuditProperties.class)
 public class AuditConfiguration {
 
-    /** Sealed system secret holding the 32-byte Ed25519 seed (the private half) of the checkpoint key. */
-    public static final String CHECKPOINT_SEED_SECRET_NAME = "audit-checkpoint-ed25519-seed";
+    /** Advisory lock of the periodic verification: one node verifies at a time ("LKAUDVRF"). */
+    private static final long VERIFY_LOCK_KEY = 0x4C4B_4155_4456_5246L;
+    /** Advisory lock of scheduled retention: one node archives at a time ("LKAUDRET"). */
+    private static final long RETENTION_LOCK_KEY = 0x4C4B_4155_4452_4554L;
 
     @Bean
     AuditChainKey auditChainKey(DSLContext dsl, Sealer sealer) {
@@ -47,34 +51,9 @@ public class AuditConfiguration {
     /** Ed25519 checkpoint key: generated on first start, its seed stored sealed; the public half is derived. */
     @Bean
     SigningKey auditCheckpointKey(DSLContext dsl, Sealer sealer) {
-        try (SecretBytes seed = new SystemSecrets(dsl, sealer).getOrCreate(CHECKPOINT_SEED_SECRET_NAME, 32)) {
-            byte[] bytes = seed.revealBytes();
-            try {
-                KeyPair pair = ed25519FromSeed(bytes);
-                byte[] digest = MessageDigest.getInstance("SHA-256").digest(pair.getPublic().getEncoded());
-                String keyId = "audit-ed25519-" + HexFormat.of().formatHex(digest, 0, 8);
-                return Signatures.keyPair(keyId, pair.getPrivate(), pair.getPublic());
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("cannot derive the audit checkpoint key", e);
-            } finally {
-                Arrays.fill(bytes, (byte) 0);
-            }
+        try (SecretBytes seed = new SystemSecrets(dsl, sealer).getOrCreate(Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, 32)) {
+            return Signatures.ed25519FromSeed(seed);
         }
-    }
-
-    /** RFC 8032: an Ed25519 private key is its 32-byte seed; the JDK generator reads exactly that from its random. */
-    static KeyPair ed25519FromSeed(byte[] seed) throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("Ed25519");
-        generator.initialize(NamedParameterSpec.ED25519, new SecureRandom() {
-            @Override
-            public void nextBytes(byte[] out) {
-                if (out.length != seed.length) {
-                    throw new IllegalStateException("unexpected seed request");
-                }
-                System.arraycopy(seed, 0, out, 0, seed.length);
-            }
-        });
-        return generator.generateKeyPair();
     }
 
     @Bean
@@ -125,5 +104,49 @@ public class AuditConfiguration {
     @Bean
     LoginAuditListener loginAuditListener(AuditTrail trail) {
         return new LoginAuditListener(trail);
+    }
+
+    @Bean
+    AuditVerifyJob auditVerifyJob(AuditVerifier verifier, AuditSearch search, AuditChainKey key, AuditTrail trail,
+            DataSource dataSource, AuditProperties properties) {
+        return new AuditVerifyJob(verifier, search, key, trail, new ClusterLock(dataSource, VERIFY_LOCK_KEY),
+                properties.verify().interval(), Clock.systemUTC());
+    }
+
+    @Bean
+    AuditChainHealthIndicator auditChainHealthIndicator(AuditVerifyJob verification) {
+        return new AuditChainHealthIndicator(verification);
+    }
+
+    @Bean
+    AuditChainMetrics auditChainMetrics(AuditVerifyJob verification) {
+        return new AuditChainMetrics(verification);
+    }
+
+    /** Retention, only when {@code latchkey.audit.retention.enabled} is true. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "latchkey.audit.retention.enabled", havingValue = "true")
+    static class RetentionConfiguration {
+
+        /** Fails start-up, naming the property, when the directory cannot hold archive files. */
+        @Bean
+        ArchiveDirectory auditArchiveDirectory(AuditProperties properties) {
+            Path dir = properties.retention().archiveDir();
+            try {
+                return ArchiveDirectory.open(dir);
+            } catch (IOException e) {
+                throw new IllegalStateException("latchkey.audit.retention.archive-dir (" + dir
+                        + ") must be a directory Latchkey can write to: " + e, e);
+            }
+        }
+
+        @Bean
+        AuditRetentionJob auditRetentionJob(DSLContext dsl, AuditChainKey key, SigningKey auditCheckpointKey,
+                AuditChainer chainer, DataSource dataSource, ArchiveDirectory auditArchiveDirectory,
+                AuditProperties properties, AuditTrail trail) {
+            return new AuditRetentionJob(new AuditRetention(dsl, key, auditCheckpointKey, Clock.systemUTC()), chainer,
+                    new ClusterLock(dataSource, RETENTION_LOCK_KEY), auditArchiveDirectory, properties.retention(),
+                    trail, Clock.systemUTC());
+        }
     }
 }

@@ -17,7 +17,8 @@ import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
- * Records audit events from the web layer: source IP and user agent from the current request, and
+ * Records audit events from the web layer: source IP, user agent and the caller's {@code X-Request-Id} from the
+ * current request (the event builder bounds and sanitises it like any attacker-chosen text), and
  * {@link #inTransaction} to make an action and its event commit or roll back together. Pass ids and
  * fingerprints in details, never secret values.
  */
@@ -64,7 +65,7 @@ public final class AuditTrail {
         }
         HttpServletRequest request = currentRequest();
         if (request != null) {
-            event.source(request.getRemoteAddr(), request.getHeader("User-Agent"));
+            event.source(request.getRemoteAddr(), request.getHeader("User-Agent")).requestId(request.getHeader("X-Request-Id"));
         }
         return event.build();
     }

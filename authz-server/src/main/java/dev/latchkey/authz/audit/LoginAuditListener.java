@@ -10,7 +10,8 @@ import org.springframework.security.authentication.event.AuthenticationSuccessEv
 
 /**
  * Login success and failure on the page chain (form login: username and password). Bearer tokens and client
- * authentication at the token endpoint are other authentication types and are not recorded here (hot path). The
+ * authentication at the token endpoint are other authentication types and are not recorded here: successes are on
+ * the hot path, and failed client authentications are recorded by {@link ClientAuthenticationAudit}. The
  * submitted username is the actor of a failure; the password is never read.
  */
 public final class LoginAuditListener {

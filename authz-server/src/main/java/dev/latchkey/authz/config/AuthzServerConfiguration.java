@@ -2,6 +2,7 @@ package dev.latchkey.authz.config;
 
 import com.nimbusds.jose.jwk.JWK;
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.admin.AdminActions;
 import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationService;
@@ -12,6 +13,7 @@ import dev.latchkey.authz.hashing.TokenHasher;
 import dev.latchkey.authz.hashing.VerifiedSecretCache;
 import dev.latchkey.authz.keys.SigningKeys;
 import dev.latchkey.authz.keys.SystemSecrets;
+import dev.latchkey.authz.scope.ScopeCatalogue;
 import dev.latchkey.authz.token.JwtAccessTokenCustomizer;
 import dev.latchkey.authz.token.PrefixedTokenGenerator;
 import dev.latchkey.vault.SecretBytes;
@@ -77,6 +79,11 @@ public class AuthzServerConfiguration {
     AppService appService(DSLContext dsl, VerifiedSecretCache clientSecretEncoder, TokenHasher hasher,
             JooqRegisteredClientRepository clients) {
         return new AppService(dsl, clientSecretEncoder, hasher, clients);
+    }
+
+    @Bean
+    AdminActions adminActions(AppService apps, ScopeCatalogue scopes, AuditTrail auditTrail) {
+        return new AdminActions(apps, scopes, auditTrail);
     }
 
     @Bean

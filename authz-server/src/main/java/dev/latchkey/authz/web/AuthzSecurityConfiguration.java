@@ -3,6 +3,7 @@ package dev.latchkey.authz.web;
 import dev.latchkey.authz.account.AccountService;
 import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.audit.AuditingConsentService;
+import dev.latchkey.authz.audit.ClientAuthenticationAudit;
 import dev.latchkey.authz.audit.IntrospectionAudit;
 import dev.latchkey.authz.authorization.AuditedTokenProvider;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
@@ -112,8 +113,8 @@ public class AuthzSecurityConfiguration {
                                 }
                                 return p;
                             }))
-                            // invalid_client/401 as before; Retry-After added while throttled.
-                            .errorResponseHandler(new ThrottledClientErrorHandler()))
+                            // Failures audited; invalid_client/401 as before; Retry-After added while throttled.
+                            .errorResponseHandler(new ClientAuthenticationAudit(new ThrottledClientErrorHandler(), auditTrail)))
                     .authorizationEndpoint(endpoint -> endpoint
                             .consentPage(CONSENT_PAGE)
                             .authorizationResponseHandler(responses)

@@ -1,6 +1,7 @@
 package dev.latchkey.ui.admin;
 
 import dev.latchkey.authz.account.AccountService;
+import dev.latchkey.authz.admin.AdminActions;
 import dev.latchkey.authz.client.AppService;
 import dev.latchkey.authz.client.AppView;
 import dev.latchkey.authz.scope.ScopeCatalogue;
@@ -21,7 +22,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
  * Admin pages ({@code /admin}, role {@code admin}): review and publish apps, and keep the scope catalogue. The same
- * operations exist in the admin API ({@code /admin/v1}); these pages only translate HTTP.
+ * operations exist in the admin API ({@code /admin/v1}); these pages only translate HTTP, and changes go through
+ * {@link AdminActions}, which audits each in its transaction exactly as the API does.
  */
 @Controller
 public class AdminPagesController {
@@ -29,11 +31,13 @@ public class AdminPagesController {
     private final AppService apps;
     private final AccountService accounts;
     private final ScopeCatalogue scopes;
+    private final AdminActions actions;
 
-    public AdminPagesController(AppService apps, AccountService accounts, ScopeCatalogue scopes) {
+    public AdminPagesController(AppService apps, AccountService accounts, ScopeCatalogue scopes, AdminActions actions) {
         this.apps = apps;
         this.accounts = accounts;
         this.scopes = scopes;
+        this.actions = actions;
     }
 
     /** An app as an admin reviews it, with its team's name. */
@@ -78,7 +82,7 @@ public class AdminPagesController {
             @RequestParam(required = false) String description, Model model, HttpServletResponse response,
             RedirectAttributes redirect) {
         try {
-            scopes.create(name == null ? null : name.strip(), description);
+            actions.createScope(name == null ? null : name.strip(), description);
         } catch (IllegalArgumentException | AccountService.DuplicateException e) {
             response.setStatus(400);
             String field = e.getMessage() != null && e.getMessage().startsWith("description") ? "description" : "name";
@@ -93,7 +97,7 @@ public class AdminPagesController {
             @RequestParam(required = false) String description, Model model, HttpServletResponse response,
             RedirectAttributes redirect) {
         try {
-            if (scopes.update(name, description).isEmpty()) {
+            if (actions.updateScope(name, description).isEmpty()) {
                 redirect.addFlashAttribute("notice", "That scope no longer exists.");
                 return "redirect:/admin/scopes";
             }
@@ -107,16 +111,16 @@ public class AdminPagesController {
 
     @PostMapping("/admin/scopes/delete")
     String deleteScope(@RequestParam(required = false) String name, RedirectAttributes redirect) {
-        boolean deleted = scopes.delete(name);
+        boolean deleted = actions.deleteScope(name);
         redirect.addFlashAttribute("notice", deleted ? "Scope " + name + " removed from the catalogue." : "Nothing to remove.");
         return "redirect:/admin/scopes";
     }
 
     private String setPublished(UUID id, boolean published, RedirectAttributes redirect) {
-        String name = apps.find(id).map(AppView::name).orElse(null);
-        boolean changed = name != null && apps.setPublished(id, published);
-        redirect.addFlashAttribute("notice", !changed ? "That app no longer exists."
-                : published ? name + " is published: any user can authorize it." : name + " is private to its team again.");
+        String notice = actions.setPublished(id, published).map(AppView::name)
+                .map(name -> published ? name + " is published: any user can authorize it." : name + " is private to its team again.")
+                .orElse("That app no longer exists.");
+        redirect.addFlashAttribute("notice", notice);
         return "redirect:/admin/apps";
     }
 
