@@ -6,6 +6,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -16,6 +18,7 @@ public final class TestDatabase implements AutoCloseable {
 
     private final EmbeddedDatabase db;
     private final TestNode node;
+    private final List<TestNode> otherNodes = new ArrayList<>();
 
     private TestDatabase(EmbeddedDatabase db) {
         this.db = db;
@@ -42,7 +45,16 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Another node on the same database (as a second Latchkey instance would be). */
     public TestNode newNode(int poolSize) {
-        return new TestNode(jdbcUrl(), username(), poolSize);
+        TestNode created = new TestNode(jdbcUrl(), username(), poolSize);
+        otherNodes.add(created);
+        return created;
+    }
+
+    /** Empties these tables (children first) between tests. */
+    public void clear(String... tables) {
+        for (String table : tables) {
+            node.dsl().execute("delete from " + table);
+        }
     }
 
     /**
@@ -88,6 +100,7 @@ public final class TestDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        otherNodes.forEach(TestNode::close);
         node.close();
         db.close();
     }

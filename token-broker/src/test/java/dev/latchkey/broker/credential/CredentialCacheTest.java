@@ -2,9 +2,9 @@ package dev.latchkey.broker.credential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.audit.TestDatabase;
+import dev.latchkey.audit.TestNode;
 import dev.latchkey.broker.catalog.ExpirySource;
-import dev.latchkey.broker.testing.TestDatabase;
-import dev.latchkey.broker.testing.TestNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

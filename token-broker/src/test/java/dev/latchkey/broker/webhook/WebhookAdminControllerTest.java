@@ -9,7 +9,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import dev.latchkey.broker.testing.TestDatabase;
+import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.vault.EnvelopeSealer;
 import java.util.UUID;
 import org.hamcrest.Matchers;

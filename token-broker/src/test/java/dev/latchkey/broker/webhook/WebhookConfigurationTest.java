@@ -3,7 +3,7 @@ package dev.latchkey.broker.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.latchkey.broker.testing.TestDatabase;
+import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.vault.Sealer;
 import java.time.Duration;
 import java.time.Instant;

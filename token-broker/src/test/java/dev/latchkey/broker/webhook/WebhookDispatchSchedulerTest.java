@@ -3,8 +3,8 @@ package dev.latchkey.broker.webhook;
 import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.latchkey.broker.testing.TestDatabase;
-import dev.latchkey.broker.testing.TestNode;
+import dev.latchkey.audit.TestDatabase;
+import dev.latchkey.audit.TestNode;
 import dev.latchkey.vault.EnvelopeSealer;
 import java.time.Duration;
 import java.util.UUID;

@@ -4,7 +4,7 @@ import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.latchkey.broker.testing.TestDatabase;
+import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.broker.webhook.TestReceiver.Answer;
 import dev.latchkey.broker.webhook.TestReceiver.Received;
 import dev.latchkey.db.tables.records.WebhookOutboxRecord;

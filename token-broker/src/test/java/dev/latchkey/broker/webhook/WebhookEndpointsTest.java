@@ -4,7 +4,7 @@ import static dev.latchkey.db.Tables.WEBHOOK_ENDPOINTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.latchkey.broker.testing.TestDatabase;
+import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.vault.EnvelopeSealer;
 import dev.latchkey.vault.SealContext;
 import dev.latchkey.vault.SealedDataException;
