@@ -7,12 +7,18 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.savedrequest.RequestCache;
 
 /**
  * The page chain: login, consent, connected apps, connect pages, developer portal, admin pages, errors. Strict CSP with no inline code and no third-party
- * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login.
+ * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login, and no session
+ * before it.
  */
 @Configuration(proxyBeanMethods = false)
 public class UiSecurityConfiguration {
@@ -26,7 +32,8 @@ public class UiSecurityConfiguration {
 
     @Bean
     @Order(100)
-    SecurityFilterChain pagesFilterChain(HttpSecurity http, FailureThrottle throttle) throws Exception {
+    SecurityFilterChain pagesFilterChain(HttpSecurity http, FailureThrottle throttle, RequestCache savedRequests)
+            throws Exception {
         // Brute-force limits: a blocked (username, source), source or account is refused before the password check.
         http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class)
                 .authorizeHttpRequests(authorize -> authorize
@@ -38,11 +45,39 @@ public class UiSecurityConfiguration {
                         .requestMatchers("/developer", "/developer/**").hasRole("DEVELOPER")
                         .requestMatchers("/admin", "/admin/**").hasRole("ADMIN")
                         .anyRequest().authenticated())
-                .formLogin(form -> form.loginPage("/login").permitAll())
+                // No anonymous request creates a session (see savedRequests and the CSRF tokens): a flood of them
+                // would fill the heap. Sessions begin at sign-in.
+                .requestCache(cache -> cache.requestCache(savedRequests))
+                .csrf(csrf -> csrf.csrfTokenRepository(new SessionOrCookieCsrfTokenRepository()))
+                .formLogin(form -> form.loginPage("/login")
+                        .successHandler(returnToSavedRequest(savedRequests))
+                        .failureHandler(sessionlessFailure())
+                        .permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout"))
                 .headers(headers -> headers
                         .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
                         .referrerPolicy(referrer -> referrer.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER)));
         return http.build();
+    }
+
+    /**
+     * After sign-in, back to the request that was sent to sign in (an authorization request), spending its cookie:
+     * the authorization endpoint answers before any filter that would remove it, and a cookie left behind would send
+     * the next sign-in in this browser, perhaps another user's, to the same authorization request.
+     */
+    private static AuthenticationSuccessHandler returnToSavedRequest(RequestCache savedRequests) {
+        SavedRequestAwareAuthenticationSuccessHandler resume = new SavedRequestAwareAuthenticationSuccessHandler();
+        resume.setRequestCache(savedRequests);
+        return (request, response, authentication) -> {
+            savedRequests.removeRequest(request, response);
+            resume.onAuthenticationSuccess(request, response, authentication);
+        };
+    }
+
+    /** Back to the login page with {@code ?error}; the exception is not kept in a new session (the page never shows it). */
+    private static AuthenticationFailureHandler sessionlessFailure() {
+        SimpleUrlAuthenticationFailureHandler failure = new SimpleUrlAuthenticationFailureHandler("/login?error");
+        failure.setAllowSessionCreation(false);
+        return failure;
     }
 }

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -39,11 +41,14 @@ public final class BrokerTestbed {
     public static final String UNKNOWN = "scripted-unknown";
     /** An API-key provider (no OAuth at all). */
     public static final String API_KEY = "scripted-apikey";
+    /** RFC 9207: puts {@code iss} (its base URL) in every authorization response; catalogued with that issuer. */
+    public static final String ISSUER = "scripted-iss";
     public static final String KEYCLOAK = "keycloak-test";
 
     private static BrokerTestbed instance;
 
     private final Map<String, ScriptedProvider> providers = new LinkedHashMap<>();
+    private final Map<String, Consumer<ScriptedProvider>> declaredBehaviour = new LinkedHashMap<>();
     private final Path catalogDir;
 
     private BrokerTestbed() {
@@ -58,6 +63,8 @@ public final class BrokerTestbed {
         declare(NEVER, new ScriptedProvider.CatalogOptions().expiryPolicy("never").revocation(false)
                 .reauthCodes("invalid_auth", "token_revoked"), provider -> provider.issueRefreshTokens(false));
         declare(UNKNOWN, new ScriptedProvider.CatalogOptions().expiryPolicy("unknown"), provider -> { });
+        declare(ISSUER, provider -> new ScriptedProvider.CatalogOptions().issuer(issuerOf(provider))
+                .issParameterSupported(true), provider -> provider.issuer(issuerOf(provider)));
         write(API_KEY + ".yaml", """
                 catalogVersion: "1.0.0"
                 providers:
@@ -110,8 +117,14 @@ public final class BrokerTestbed {
         providers.forEach((id, provider) -> {
             provider.clearScriptedAnswers().resetCounters();
             provider.statedExpiresIn(Duration.ofHours(1)).actualLifetime(null).tokenDelay(Duration.ZERO)
-                    .hardRateLimit(0);
+                    .hardRateLimit(0).issuer(null);
+            declaredBehaviour.get(id).accept(provider);
         });
+    }
+
+    /** The issuer identifier a scripted provider states when it speaks RFC 9207: its base URL. */
+    public static String issuerOf(ScriptedProvider provider) {
+        return provider.baseUri().toString();
     }
 
     // ------------------------------------------------------------------------------------------------ fixtures
@@ -225,11 +238,18 @@ public final class BrokerTestbed {
     }
 
     private void declare(String id, ScriptedProvider.CatalogOptions options,
-            java.util.function.Consumer<ScriptedProvider> setup) {
+            Consumer<ScriptedProvider> setup) {
+        declare(id, provider -> options, setup);
+    }
+
+    /** Starts a scripted provider, gives it its behaviour and writes its catalog entry (which may depend on it). */
+    private void declare(String id, Function<ScriptedProvider, ScriptedProvider.CatalogOptions> options,
+            Consumer<ScriptedProvider> setup) {
         ScriptedProvider provider = ScriptedProvider.start();
         setup.accept(provider);
-        provider.writeCatalog(catalogDir, id, options);
+        provider.writeCatalog(catalogDir, id, options.apply(provider));
         providers.put(id, provider);
+        declaredBehaviour.put(id, setup);
     }
 
     private void write(String file, String content) {

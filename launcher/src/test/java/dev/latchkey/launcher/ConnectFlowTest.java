@@ -20,8 +20,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The connect flow's unhappy paths, over HTTP as a browser drives them (no browser needed: the pages are plain
  * forms and redirects, see {@link BrokerTestbed#connect}): whatever goes wrong — the user declines, the callback is
- * replayed, arrives in another browser, carries a made-up state, comes too late, or the provider fails the code
- * exchange — the end user lands on a page that says so (or on the service's return URL with the outcome), the
+ * replayed, arrives in another browser, carries a made-up state or another authorization server's issuer, comes too
+ * late, or the provider fails the code exchange — the end user lands on a page that says so (or on the service's return URL with the outcome), the
  * service sees the session's outcome, and the audit trail has an event. Never a 500.
  */
 class ConnectFlowTest {
@@ -48,6 +48,7 @@ class ConnectFlowTest {
     @AfterEach
     void tearDown() {
         provider.denyAuthorization(false);
+        testbed.provider(BrokerTestbed.ISSUER).denyAuthorization(false);
         testbed.reset();
     }
 
@@ -171,6 +172,79 @@ class ConnectFlowTest {
                 Map.of("_csrf", TestOAuth.csrf(shown.body()), "secret", "sk_x"));
         assertThat(secret.statusCode()).as("an OAuth provider takes no key").isEqualTo(400);
         assertThat(secret.body()).contains(NOT_CONNECTED);
+    }
+
+    // -------------------------------------------------------------------------------------- the issuer (RFC 9207)
+
+    @Test
+    void whenTheCallbackCarriesTheCataloguedIssuerThenTheAccountIsConnected() {
+        ScriptedProvider issuing = issuingProvider();
+        Flow flow = begin(BrokerTestbed.ISSUER, issuing, null);
+        URI callback = issuing.approve(flow.authorizeUrl());
+        assertThat(ScriptedProvider.queryParameters(callback)).containsEntry("iss", BrokerTestbed.issuerOf(issuing));
+
+        arrivesConnected(flow, callback);
+    }
+
+    @Test
+    void whenTheCallbackCarriesAnotherIssuerThenNotConnectedWithIssuerMismatchAndNoCodeIsExchanged() {
+        ScriptedProvider issuing = issuingProvider();
+        // In a mix-up attack the code, or the error, comes from another authorization server than the user was
+        // sent to; that server names itself (or lies about its name, but cannot take the catalogued one).
+        for (boolean declined : List.of(false, true)) {
+            issuing.issuer(BrokerTestbed.issuerOf(issuing)).denyAuthorization(declined);
+            Flow flow = begin(BrokerTestbed.ISSUER, issuing, null);
+            issuing.issuer("http://127.0.0.1:1/attacker");
+            URI callback = issuing.approve(flow.authorizeUrl());
+
+            HttpResponse<String> page = flow.browser().get(path(callback.toString()));
+
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            assertThat(page.body()).contains(NOT_CONNECTED, "issuer_mismatch", "did not come from the provider")
+                    .doesNotContain("access_denied");
+            JsonNode session = session(flow);
+            assertThat(session.path("status").asText()).isEqualTo("failed");
+            assertThat(session.path("error").asText()).isEqualTo("issuer_mismatch");
+            assertThat(connectFailed(flow)).singleElement().satisfies(event -> {
+                assertThat(event.outcome()).isEqualTo("failure");
+                assertThat(event.details().path("error").asText()).isEqualTo("issuer_mismatch");
+                assertThat(event.details().path("provider_error").asText()).isEqualTo("unexpected_iss");
+            });
+            assertThat(BrokerTestbed.count("select count(*)::int from connections where end_user = ?",
+                    flow.endUser())).isZero();
+        }
+        assertThat(issuing.tokenCalls("authorization_code")).isZero();
+    }
+
+    @Test
+    void whenTheProviderAlwaysSendsIssButTheCallbackHasNoneThenTheFlowFailsWithIssuerMismatch() {
+        ScriptedProvider issuing = issuingProvider();
+        Flow flow = begin(BrokerTestbed.ISSUER, issuing, "https://app.example/done");
+        issuing.issuer(null);
+        URI callback = issuing.approve(flow.authorizeUrl());
+        assertThat(ScriptedProvider.queryParameters(callback)).containsKey("code").doesNotContainKey("iss");
+
+        HttpResponse<String> back = flow.browser().get(path(callback.toString()));
+
+        assertThat(back.statusCode()).isIn(302, 303);
+        assertThat(Http.query(back.headers().firstValue("Location").orElseThrow()))
+                .containsEntry("status", "failed").containsEntry("error", "issuer_mismatch")
+                .doesNotContainKey("connection_id");
+        assertThat(session(flow).path("error").asText()).isEqualTo("issuer_mismatch");
+        assertThat(connectFailed(flow)).singleElement().satisfies(event ->
+                assertThat(event.details().path("provider_error").asText()).isEqualTo("missing_iss"));
+        assertThat(issuing.tokenCalls("authorization_code")).isZero();
+    }
+
+    @Test
+    void whenAProviderWithoutACataloguedIssuerSendsIssThenItIsIgnored() {
+        // Nothing trusted to compare it with: the scripted provider's catalog entry states no issuer.
+        provider.issuer("http://127.0.0.1:1/anyone");
+        Flow flow = begin(null);
+        URI callback = provider.approve(flow.authorizeUrl());
+        assertThat(ScriptedProvider.queryParameters(callback)).containsKey("iss");
+
+        arrivesConnected(flow, callback);
     }
 
     // ------------------------------------------------------------------------------------- the link and session
@@ -314,11 +388,15 @@ class ConnectFlowTest {
     }
 
     private Flow open(String returnUrl) {
+        return open(BrokerTestbed.STANDARD, returnUrl);
+    }
+
+    private Flow open(String providerId, String returnUrl) {
         Map<String, Object> body = new LinkedHashMap<>();
         String endUser = "user-" + UUID.randomUUID();
         body.put("tenant", "acme");
         body.put("endUser", endUser);
-        body.put("provider", BrokerTestbed.STANDARD);
+        body.put("provider", providerId);
         if (returnUrl != null) {
             body.put("returnUrl", returnUrl);
         }
@@ -332,7 +410,11 @@ class ConnectFlowTest {
 
     /** Opens a session and continues to the provider, as the browser does; stops before the provider answers. */
     private Flow begin(String returnUrl) {
-        Flow opened = open(returnUrl);
+        return begin(BrokerTestbed.STANDARD, provider, returnUrl);
+    }
+
+    private Flow begin(String providerId, ScriptedProvider provider, String returnUrl) {
+        Flow opened = open(providerId, returnUrl);
         HttpResponse<String> shown = opened.browser().get(opened.page());
         assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
         String csrf = TestOAuth.csrf(shown.body());
@@ -341,6 +423,23 @@ class ConnectFlowTest {
         URI authorize = URI.create(continued.headers().firstValue("Location").orElseThrow());
         assertThat(authorize.toString()).startsWith(provider.authorizeUri().toString());
         return new Flow(opened.browser(), opened.sessionId(), opened.endUser(), opened.page(), csrf, authorize);
+    }
+
+    /** The browser brings the provider's answer back to the callback, and the account is connected. */
+    private void arrivesConnected(Flow flow, URI callback) {
+        HttpResponse<String> page = flow.browser().get(path(callback.toString()));
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        assertThat(page.body()).contains("Connected").doesNotContain(NOT_CONNECTED);
+        assertThat(session(flow).path("status").asText()).isEqualTo("completed");
+    }
+
+    /** The provider that speaks RFC 9207, ready for the connect flow (it is reset to its issuer after each test). */
+    private ScriptedProvider issuingProvider() {
+        ScriptedProvider issuing = testbed.provider(BrokerTestbed.ISSUER);
+        issuing.registeredRedirectUri(URI.create(TestServer.get().baseUrl() + "/connect/callback"));
+        BrokerTestbed.registerProviderApp(BrokerTestbed.ISSUER, issuing.clientId(),
+                ScriptedProvider.DEFAULT_CLIENT_SECRET);
+        return issuing;
     }
 
     private JsonNode session(Flow flow) {

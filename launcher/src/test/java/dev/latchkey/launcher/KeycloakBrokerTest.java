@@ -9,6 +9,8 @@ import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Response;
 import com.microsoft.playwright.Route;
+import dev.latchkey.broker.catalog.Provider;
+import dev.latchkey.broker.catalog.ProviderCatalog;
 import dev.latchkey.broker.catalog.Secret;
 import dev.latchkey.broker.connect.ConnectSessions;
 import dev.latchkey.broker.credential.CredentialSealer;
@@ -67,6 +69,10 @@ class KeycloakBrokerTest {
 
     @Test
     void whenUserSignsInAtKeycloakThenTheConnectionServesATokenKeycloakAccepts() {
+        // The callback is held to RFC 9207: Keycloak's iss must be the catalogued realm URL, and must be there.
+        Provider catalogued = TestServer.get().bean(ProviderCatalog.class).get(BrokerTestbed.KEYCLOAK);
+        assertThat(catalogued.resolveUrls(Map.of()).issuer()).hasToString(keycloak.issuer());
+        assertThat(catalogued.authorize().issParameterSupported()).isTrue();
         var service = BrokerTestbed.service(List.of(TENANT));
         JsonNode session = BrokerTestbed.openSession(service, TENANT, "end-user-alice", BrokerTestbed.KEYCLOAK);
 

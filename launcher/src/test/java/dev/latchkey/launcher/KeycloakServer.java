@@ -169,7 +169,8 @@ public final class KeycloakServer {
      * catalog at start-up, before Keycloak is up (they start side by side).
      */
     public static String catalogYaml(String providerId, int port, String version) {
-        String endpoints = "http://127.0.0.1:" + port + "/realms/" + REALM + "/protocol/openid-connect";
+        String issuer = "http://127.0.0.1:" + port + "/realms/" + REALM;
+        String endpoints = issuer + "/protocol/openid-connect";
         return """
                 # Keycloak %s, realm %s on 127.0.0.1:%d: written by KeycloakServer for tests.
                 catalogVersion: "1.0.0"
@@ -179,6 +180,9 @@ public final class KeycloakServer {
                     authMode: oauth2
                     docs: https://www.keycloak.org/docs/latest/securing_apps/index.html#_oidc
                     allowInsecureForTesting: true
+                    # The realm URL; Keycloak puts it in every authorization response as iss (RFC 9207) and says so
+                    # in its metadata (authorization_response_iss_parameter_supported).
+                    issuer: %s
                     urls:
                       authorize: %s/auth
                       token: %s/token
@@ -188,6 +192,7 @@ public final class KeycloakServer {
                       scopeSeparator: " "
                       defaultScopes: [openid]
                       pkce: S256
+                      issParameterSupported: true
                     tokenRequest: { clientAuth: client_secret_basic }
                     tokenResponse: { refreshTokenExpiresIn: /refresh_expires_in }
                     # 20-second access tokens: the default 60-second skew would halve them.
@@ -207,7 +212,7 @@ public final class KeycloakServer {
                         - '^Maximum allowed refresh token reuse exceeded$'
                         - '^Session doesn''t have required client$'
                         - '^Offline (user )?session not (active|found)$'
-                """.formatted(version, REALM, port, providerId, REALM, endpoints, endpoints, endpoints, endpoints,
+                """.formatted(version, REALM, port, providerId, REALM, issuer, endpoints, endpoints, endpoints, endpoints,
                 SESSION_IDLE.toSeconds(), SESSION_MAX.toSeconds());
     }
 

@@ -87,6 +87,8 @@ class KeycloakServerTest {
         assertThat(resolved.token()).isEqualTo(URI.create(endpoints + "/token"));
         assertThat(resolved.refresh()).isEqualTo(resolved.token());
         assertThat(resolved.revoke().template()).isEqualTo(endpoints + "/revoke");
+        assertThat(resolved.issuer()).isEqualTo(URI.create(keycloak.issuer()));
+        assertThat(entry.authorize().issParameterSupported()).isTrue();
     }
 
     @Test
@@ -95,7 +97,10 @@ class KeycloakServerTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode discovery = Http.JSON.readTree(response.body());
-        assertThat(discovery.path("issuer").asString()).isEqualTo(keycloak.issuer());
+        assertThat(discovery.path("issuer").asString()).isEqualTo(urls.issuer().toString());
+        // RFC 9207 §3: what the catalog's issParameterSupported repeats.
+        assertThat(discovery.path("authorization_response_iss_parameter_supported").asBoolean())
+                .isEqualTo(provider.authorize().issParameterSupported()).isTrue();
         assertThat(discovery.path("authorization_endpoint").asString()).isEqualTo(urls.authorize().toString());
         assertThat(discovery.path("token_endpoint").asString()).isEqualTo(urls.token().toString());
         assertThat(discovery.path("revocation_endpoint").asString()).isEqualTo(urls.revoke().template());

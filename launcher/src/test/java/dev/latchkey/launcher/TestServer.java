@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.catalina.Context;
 import org.jooq.DSLContext;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -93,6 +96,12 @@ public final class TestServer {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** How many HTTP sessions the main port's Tomcat holds right now. */
+    public int activeSessions() {
+        TomcatWebServer server = (TomcatWebServer) ((WebServerApplicationContext) context).getWebServer();
+        return ((Context) server.getTomcat().getHost().findChildren()[0]).getManager().getActiveSessions();
     }
 
     private static int freePort() throws IOException {

@@ -37,6 +37,8 @@ import org.springframework.security.oauth2.server.authorization.authentication.O
 import org.springframework.security.oauth2.server.authorization.token.OAuth2TokenGenerator;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.savedrequest.CookieRequestCache;
+import org.springframework.security.web.savedrequest.RequestCache;
 import org.springframework.security.web.util.matcher.MediaTypeRequestMatcher;
 
 /**
@@ -69,6 +71,22 @@ public class AuthzSecurityConfiguration {
         return registration;
     }
 
+    /**
+     * Where a browser sent to sign in returns afterwards (the authorization request it came with): kept in a cookie
+     * on the browser, never in an HTTP session. Spring's default saved every such request in a new session, so each
+     * anonymous request to a protected page or to the authorization endpoint cost the server a session for 30
+     * minutes, and a flood of them filled the heap. The cookie holds only a path and query on this origin (the
+     * host comes from the request that reads it), HttpOnly and SameSite=Lax; the page chain spends it at sign-in.
+     */
+    @Bean
+    RequestCache savedRequests() {
+        CookieRequestCache cache = new CookieRequestCache();
+        // Only a GET can be resumed by redirecting to it after sign-in.
+        cache.setRequestMatcher(request -> HttpMethod.GET.matches(request.getMethod()));
+        cache.setCookieCustomizer(cookie -> cookie.setAttribute("SameSite", "Lax"));
+        return cache;
+    }
+
     @Bean
     LocalTokenIntrospector localTokenIntrospector(JooqOAuth2AuthorizationService authorizations) {
         return new LocalTokenIntrospector(authorizations);
@@ -87,7 +105,8 @@ public class AuthzSecurityConfiguration {
             AccountService accounts,
             AuditTrail auditTrail,
             IntrospectionAudit introspections,
-            FailureThrottle throttle) throws Exception {
+            FailureThrottle throttle,
+            RequestCache savedRequests) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
         var codes = prefixed.authorizationCodes();
         http.oauth2AuthorizationServer(server -> {
@@ -147,6 +166,7 @@ public class AuthzSecurityConfiguration {
                                     .tokenRevocationEndpointAuthenticationMethods(methods -> methods.retainAll(OFFERED_CLIENT_AUTH)))));
         });
         http.authorizeHttpRequests(authorize -> authorize.anyRequest().authenticated())
+                .requestCache(cache -> cache.requestCache(savedRequests))
                 .exceptionHandling(exceptions -> exceptions.defaultAuthenticationEntryPointFor(
                         new LoginUrlAuthenticationEntryPoint(LOGIN_PAGE), new MediaTypeRequestMatcher(MediaType.TEXT_HTML)))
                 // The OIDC configurer insists on jwt() for userinfo; our access tokens may be opaque, so every bearer

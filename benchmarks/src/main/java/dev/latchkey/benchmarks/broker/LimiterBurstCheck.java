@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  *      [threads=virtual|platform] [mode=acquire|poll]
  * </pre>
  *
- * {@code acquire} is the broker's way ({@link ProviderRateLimiter#acquire}: reserve a future slot, sleep until it);
- * {@code poll} admits at the moment of the check ({@link ProviderRateLimiter#tryAcquire}, retried every 2 ms), so a
- * late wake-up delays the call instead of moving an admitted slot into the next window.
+ * {@code acquire} is the broker's way ({@link ProviderRateLimiter#acquire}: reserve a slot, sleep until it, and be
+ * admitted on waking against the admissions of the last window, waiting again after a late wake-up); {@code poll}
+ * admits at the moment of the check ({@link ProviderRateLimiter#tryAcquire}, retried every 2 ms).
  */
 public final class LimiterBurstCheck {
 
@@ -76,7 +76,7 @@ public final class LimiterBurstCheck {
             busiest = Math.max(busiest, i - j + 1);
         }
         System.out.printf("limit %d/s, %s threads, %s: %d calls over %.1f s; busiest 1 s window: %d calls%n", rate,
-                platform ? "platform" : "virtual", poll ? "admit at check (tryAcquire)" : "reserve and sleep (acquire)",
+                platform ? "platform" : "virtual", poll ? "admit at check (tryAcquire)" : "reserve, sleep, admit on waking (acquire)",
                 count, (admitted[count - 1] - admitted[0]) / 1e9, busiest);
     }
 }

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param id                     catalog key, e.g. {@code salesforce}
  * @param docs                   the provider's own documentation for its OAuth flow; may be null
  * @param allowInsecureForTesting URL templates may use http to a loopback host (tests' local providers only)
+ * @param issuer                 the authorization server's issuer identifier (RFC 8414 §2), which an authorization
+ *                               response's {@code iss} must equal (RFC 9207 §2.4); null when not catalogued
  * @param revocation             null when the provider offers no revocation endpoint
  * @param rateLimit              null when the provider documents no token-endpoint limit
  * @param apiKey                 present for {@link AuthMode#API_KEY} only
@@ -23,6 +25,7 @@ public record Provider(
         String docs,
         boolean allowInsecureForTesting,
         Map<String, ConnectionParameter> connectionParameters,
+        UrlTemplate issuer,
         ProviderUrls urls,
         AuthorizeSettings authorize,
         TokenRequestSettings tokenRequest,
@@ -74,7 +77,7 @@ public record Provider(
     }
 
     /**
-     * Resolves the endpoint templates for one connection.
+     * Resolves the endpoint templates, and the issuer, for one connection.
      *
      * @throws InvalidConnectionParameterException as {@link #validateConnectionParameters}, or when a resolved URL
      *                                             is not https (or http to loopback for test providers) or its host
@@ -88,6 +91,7 @@ public record Provider(
                 resolve(urls.refreshOrToken(), values),
                 resolve(urls.api(), values),
                 urls.revoke(),
+                resolve(issuer, values),
                 values);
     }
 

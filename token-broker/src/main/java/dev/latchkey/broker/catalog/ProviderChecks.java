@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,8 +21,8 @@ import tools.jackson.databind.JsonNode;
  */
 final class ProviderChecks {
 
-    private static final List<String> OAUTH_ONLY_SECTIONS = List.of("authorize", "tokenRequest", "tokenResponse",
-            "expiry", "refreshToken", "revocation", "errors");
+    private static final List<String> OAUTH_ONLY_SECTIONS = List.of("issuer", "authorize", "tokenRequest",
+            "tokenResponse", "expiry", "refreshToken", "revocation", "errors");
 
     private final JsonNode entry;
     private final boolean builtIn;
@@ -60,6 +61,7 @@ final class ProviderChecks {
             checkPlainHttps("/docs", entry.get("docs").asString());
         }
         checkAuthorize();
+        checkIssuer();
         checkTokenRequest();
         checkTokenResponse();
         checkMetadata();
@@ -128,11 +130,19 @@ final class ProviderChecks {
         }
     }
 
+    /** The URL templates and the issuer, which is checked like them and may use the same parameters. */
     private Set<String> checkUrls(Set<String> declared, boolean insecure) {
-        Set<String> used = new HashSet<>();
+        Map<String, String> templates = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> url : entry.path("urls").properties()) {
-            String path = "/urls/" + url.getKey();
-            String text = url.getValue().asString();
+            templates.put("/urls/" + url.getKey(), url.getValue().asString());
+        }
+        if (entry.has("issuer")) {
+            templates.put("/issuer", entry.get("issuer").asString());
+        }
+        Set<String> used = new HashSet<>();
+        for (Map.Entry<String, String> url : templates.entrySet()) {
+            String path = url.getKey();
+            String text = url.getValue();
             UrlTemplate template;
             try {
                 template = UrlTemplate.parse(text);
@@ -144,7 +154,7 @@ final class ProviderChecks {
             for (String name : template.placeholders()) {
                 used.add(name);
                 if (UrlTemplate.RESERVED.contains(name)) {
-                    if (!url.getKey().equals("revoke")) {
+                    if (!path.equals("/urls/revoke")) {
                         fail(path, "placeholder {" + name + "} is only allowed in urls.revoke");
                         placeholdersOk = false;
                     }
@@ -221,6 +231,16 @@ final class ProviderChecks {
         }
         if (AuthorizeSettings.RESERVED_PARAMS.contains(scopeParam)) {
             fail("/authorize/scopeParam", "is a reserved authorize parameter");
+        }
+    }
+
+    /** RFC 9207: what an authorization response's {@code iss} is compared with. */
+    private void checkIssuer() {
+        if (entry.path("authorize").path("issParameterSupported").asBoolean(false) && !entry.has("issuer")) {
+            fail("/authorize/issParameterSupported", "needs issuer: the iss it requires is compared with it");
+        }
+        if (entry.path("issuer").asString("").contains("?")) {
+            fail("/issuer", "must not contain a query (RFC 8414 section 2)");
         }
     }
 

@@ -25,6 +25,7 @@ final class ProviderReader {
                 optionalText(entry, "docs"),
                 entry.path("allowInsecureForTesting").asBoolean(false),
                 connectionParameters(entry.path("connectionParameters")),
+                template(entry, "issuer"),
                 urls(entry.path("urls")),
                 authorize(entry.path("authorize")),
                 tokenRequest(entry.path("tokenRequest")),
@@ -66,7 +67,8 @@ final class ProviderReader {
                 text(node, "scopeParam", d.scopeParam()),
                 node.has("defaultScopes") ? strings(node.get("defaultScopes")) : d.defaultScopes(),
                 stringMap(node.path("extraParams")),
-                node.has("pkce") ? PkceMethod.fromWire(node.get("pkce").asString()) : d.pkce());
+                node.has("pkce") ? PkceMethod.fromWire(node.get("pkce").asString()) : d.pkce(),
+                node.path("issParameterSupported").asBoolean(d.issParameterSupported()));
     }
 
     private static TokenRequestSettings tokenRequest(JsonNode node) {

@@ -16,6 +16,11 @@ public final class ConnectException extends RuntimeException {
         ACCESS_DENIED,
         /** The provider answered with an error or could not be reached. */
         PROVIDER_ERROR,
+        /**
+         * The callback's {@code iss} is not the provider's catalogued issuer, or is missing where the provider always
+         * sends it (RFC 9207): the answer may come from another authorization server (mix-up attack).
+         */
+        ISSUER_MISMATCH,
         /** The request to open a session is invalid (field named in the message). */
         INVALID_REQUEST
     }

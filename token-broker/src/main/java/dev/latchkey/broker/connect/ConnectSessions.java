@@ -14,6 +14,7 @@ import dev.latchkey.broker.catalog.ClientCredentials;
 import dev.latchkey.broker.catalog.ConnectionUrls;
 import dev.latchkey.broker.catalog.ExpirySource;
 import dev.latchkey.broker.catalog.InvalidConnectionParameterException;
+import dev.latchkey.broker.catalog.IssuerCheck;
 import dev.latchkey.broker.catalog.Pkce;
 import dev.latchkey.broker.catalog.PkcePair;
 import dev.latchkey.broker.catalog.Provider;
@@ -63,7 +64,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Every secret of the flow is single-use and stored only as a hash or sealed: the session URL token, the OAuth
  * {@code state} (256 random bits, bound server-side to the session, its expiry and the browser that started it
  * through a cookie, and consumed atomically), and the PKCE verifier (sealed). A stolen callback URL is useless in
- * another browser; a replayed one finds its state consumed.
+ * another browser; a replayed one finds its state consumed. A callback whose {@code iss} is not the provider's
+ * catalogued issuer ends the flow before its code or error is used ({@link IssuerCheck}, RFC 9207).
  */
 public final class ConnectSessions {
 
@@ -236,7 +238,8 @@ public final class ConnectSessions {
     }
 
     /**
-     * The provider's redirect back (RFC 6749 §4.1.2): consumes the state, exchanges the code, stores the credential.
+     * The provider's redirect back (RFC 6749 §4.1.2): consumes the state, checks the issuer (RFC 9207), exchanges the
+     * code, stores the credential.
      *
      * @param query          the callback's query parameters
      * @param browserBinding the binding cookie of the browser that arrived, or null
@@ -263,6 +266,13 @@ public final class ConnectSessions {
             throw new ConnectException(ConnectException.Code.INVALID_SESSION, "unknown, used or expired state");
         }
         Provider provider = catalog.get(row.getProviderId());
+        ConnectionUrls urls = provider.resolveUrls(JsonMaps.read(row.getParameters().data()));
+        // Before anything else in the response is believed, its error included (RFC 9207 §2.4).
+        IssuerCheck.Verdict issuer = IssuerCheck.check(provider, urls, query);
+        if (issuer != IssuerCheck.Verdict.ACCEPTED) {
+            return failed(row, provider, ConnectException.Code.ISSUER_MISMATCH,
+                    issuer == IssuerCheck.Verdict.MISSING ? "missing_iss" : "unexpected_iss");
+        }
         if (query.containsKey("error")) {
             return failed(row, provider, "access_denied".equals(query.get("error"))
                     ? ConnectException.Code.ACCESS_DENIED : ConnectException.Code.PROVIDER_ERROR, query.get("error"));
@@ -281,9 +291,8 @@ public final class ConnectSessions {
                 verifier = Secret.of(new String(bytes.revealBytes(), StandardCharsets.UTF_8));
             }
         }
-        Map<String, String> parameters = JsonMaps.read(row.getParameters().data());
-        var request = TokenRequests.authorizationCode(provider, provider.resolveUrls(parameters), app, Secret.of(code),
-                redirectUri(), verifier, List.of(row.getScopes()));
+        var request = TokenRequests.authorizationCode(provider, urls, app, Secret.of(code), redirectUri(), verifier,
+                List.of(row.getScopes()));
         TokenResult result = client.exchange(provider, request, query, clock.instant());
         return switch (result) {
             case TokenGrant grant -> stored(row, provider, CredentialKind.OAUTH2, grant.accessToken(),

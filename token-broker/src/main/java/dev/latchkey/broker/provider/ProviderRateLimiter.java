@@ -22,22 +22,30 @@ import java.util.function.LongSupplier;
  * <p>The limit of a provider is, in order: the override for its id (requests per second, from configuration), else
  * its catalog {@link RateLimit} ({@code requests} per {@code window}); a provider with neither is unlimited.
  *
- * <p>Two rules admit a call, both checked on one reservation:
+ * <p>A call goes through two steps. Its <em>slot</em> is the earliest instant that satisfies a schedule of two rules:
  * <ul>
  *   <li>a token bucket (GCRA form) of {@code burst = min(requests, maxBurst)} tokens refilled at
  *       {@code requests / window}, which spreads calls out instead of sending them in clumps;</li>
- *   <li>a record of the last {@code requests} admission times: a call is admitted only if the one {@code requests}
- *       calls before it is at least a window old. A bucket alone lets a full bucket plus a window's refill through
- *       in one window (a 200 per second limit would allow 399 in a second); this record makes "at most
- *       {@code requests} in any window of length {@code window}" hold exactly, wherever the window starts.</li>
+ *   <li>a record of the last {@code requests} slots: a slot is given only if the one {@code requests} slots before
+ *       it is at least a window old. A bucket alone lets a full bucket plus a window's refill through in one window
+ *       (a 200 per second limit would allow 399 in a second).</li>
  * </ul>
- * The record costs up to 8 bytes per request allowed in a window, per limited key, and only while calls are made.
+ * Then, when the caller is back from sleeping until its slot, it is <em>admitted</em> against a record of the last
+ * {@code requests} admissions, at the instants they really happened: if that many were let through in the window
+ * before now, the caller sleeps until the oldest of them is a window old and asks again. A slot is only a plan; a
+ * thread that wakes late (a busy scheduler, a GC pause) would otherwise send in the next window on top of the calls
+ * planned there, which is how a 200 per second provider saw 229 calls in one second from a node limited to 190.
+ * So "at most {@code requests} admissions in any window of length {@code window}" holds exactly, wherever the window
+ * starts and however late callers wake; lateness delays calls instead. Each record costs up to 8 bytes per request
+ * allowed in a window, per limited key, and only while calls are made.
  *
- * <p>{@link #acquire} reserves the earliest slot that satisfies both rules and then sleeps until it, outside any
- * lock; slots are handed out in the order callers arrive, so waiting is first come, first served and no sleeper
- * wakes up to find its slot taken. A reservation whose slot is further away than the caller's wait is not made.
- * The per-key state is updated in O(1) under the cache's per-entry lock, so hundreds of virtual threads contend only
- * for a few instructions each.
+ * <p>{@link #acquire} reserves the slot under the key's lock and sleeps outside it; slots are handed out in the
+ * order callers arrive, so waiting is first come, first served. While callers wake on time the admissions are the
+ * slots and nobody waits twice; after late wake-ups some callers wait again, each time until a definite instant (no
+ * spinning), and a reservation made meanwhile is planned after the admissions already in the window. A reservation
+ * whose slot is further away than the caller's wait is not made, and a caller whose next try would fall after its
+ * wait gives up. The per-key state is updated in O(1) under the cache's per-entry lock, so hundreds of virtual
+ * threads contend only for a few instructions each.
  *
  * <p>{@link RateLimit.Scope#USER} and {@link RateLimit.Scope#ACCOUNT} limits (Calendly: 8 per user per minute) are
  * counted per {@code subject} when the caller names one ({@link #tryAcquire(String, String)}); without a subject
@@ -50,7 +58,8 @@ public final class ProviderRateLimiter {
     public static final int DEFAULT_MAX_BURST = 10;
 
     private static final Duration ONE_SECOND = Duration.ofSeconds(1);
-    private static final long NOT_RESERVED = Long.MIN_VALUE;
+    /** What a step, and {@link #admittedAt}, answer when the call may not be made. */
+    static final long REFUSED = Long.MIN_VALUE;
 
     private final Map<String, Limit> limits;
     private final LongSupplier nanoTime;
@@ -130,15 +139,16 @@ public final class ProviderRateLimiter {
      */
     public boolean tryAcquire(String providerId, String subject) {
         Limit limit = limits.get(Objects.requireNonNull(providerId, "providerId"));
-        return limit == null || reserve(providerId, subject, limit, 0L, nanoTime.getAsLong()) != NOT_RESERVED;
+        return limit == null || reserve(key(providerId, subject, limit), limit, 0L).admitted();
     }
 
     /**
-     * Waits for a slot for a call to {@code providerId}'s token endpoint, first come first served.
+     * Waits for a slot for a call to {@code providerId}'s token endpoint, first come first served, and is admitted
+     * when it returns true: the call must be sent now.
      *
      * @param maxWait the longest the caller will wait; zero behaves as {@link #tryAcquire(String)}
-     * @return true once the slot is reached; false at once when the earliest free slot is further than
-     *         {@code maxWait} away (nothing is reserved then)
+     * @return true once admitted; false at once when the earliest free slot is further than {@code maxWait} away
+     *         (nothing is reserved then), or when a late wake-up would have to wait past {@code maxWait}
      * @throws InterruptedException when interrupted while waiting; the reserved slot is then left unused
      */
     public boolean acquire(String providerId, Duration maxWait) throws InterruptedException {
@@ -147,38 +157,82 @@ public final class ProviderRateLimiter {
 
     /** As {@link #acquire(String, Duration)}, counting a user- or account-scoped limit against {@code subject}. */
     public boolean acquire(String providerId, String subject, Duration maxWait) throws InterruptedException {
+        return admittedAt(providerId, subject, maxWait) != REFUSED;
+    }
+
+    /**
+     * {@link #acquire(String, String, Duration)}, answering the clock reading at which the call was admitted, or
+     * {@link #REFUSED}. Tests check these instants: a caller's own reading after the return may lag behind.
+     */
+    long admittedAt(String providerId, String subject, Duration maxWait) throws InterruptedException {
         Objects.requireNonNull(maxWait, "maxWait");
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
         Limit limit = limits.get(Objects.requireNonNull(providerId, "providerId"));
         if (limit == null) {
-            return true;
+            return nanoTime.getAsLong();
         }
         long maxWaitNanos = maxWait.isNegative() ? 0L : saturatedNanos(maxWait);
-        long now = nanoTime.getAsLong();
-        long slot = reserve(providerId, subject, limit, maxWaitNanos, now);
-        if (slot == NOT_RESERVED) {
-            return false;
+        Key key = key(providerId, subject, limit);
+        Turn turn = reserve(key, limit, maxWaitNanos);
+        long deadline = turn.now() + maxWaitNanos;
+        while (!turn.admitted()) {
+            if (turn.at() == REFUSED || turn.at() - deadline > 0) {
+                return REFUSED;
+            }
+            long wait = turn.at() - nanoTime.getAsLong();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            turn = admit(key, limit);
         }
-        long wait = slot - now;
-        if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-        }
-        return true;
+        return turn.now();
     }
 
-    private long reserve(String providerId, String subject, Limit limit, long maxWaitNanos, long now) {
-        Key key = new Key(providerId, limit.scope() == RateLimit.Scope.APP ? null : subject);
-        long[] slot = {NOT_RESERVED};
-        // compute runs under the entry's lock: the check and the reservation are one step, and the expiry policy
-        // sees the bucket as the reservation left it.
+    private static Key key(String providerId, String subject, Limit limit) {
+        return new Key(providerId, limit.scope() == RateLimit.Scope.APP ? null : subject);
+    }
+
+    /** Reserves the earliest slot within {@code maxWaitNanos}; a slot that is now is admitted in the same step. */
+    private Turn reserve(Key key, Limit limit, long maxWaitNanos) {
+        return underLock(key, limit, (bucket, now) -> {
+            long slot = bucket.reserve(now, maxWaitNanos);
+            return slot == now ? bucket.admit(now) : slot;
+        });
+    }
+
+    private Turn admit(Key key, Limit limit) {
+        return underLock(key, limit, Bucket::admit);
+    }
+
+    /**
+     * Runs one step on the key's bucket inside {@code compute}, under the entry's lock: the check and the record are
+     * one step, the clock is read inside it (so each record's instants never decrease), and the expiry policy sees
+     * the bucket as the step left it.
+     */
+    private Turn underLock(Key key, Limit limit, Step step) {
+        Turn[] turn = new Turn[1];
         buckets.asMap().compute(key, (k, bucket) -> {
             Bucket current = bucket == null ? new Bucket(limit) : bucket;
-            slot[0] = current.reserve(now, maxWaitNanos);
+            long now = nanoTime.getAsLong();
+            turn[0] = new Turn(now, step.at(current, now));
             return current;
         });
-        return slot[0];
+        return turn[0];
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        /** The instant the caller may go: {@code now} when admitted, later to sleep until, or REFUSED. */
+        long at(Bucket bucket, long now);
+    }
+
+    /** A step's clock reading and its answer: admitted when {@code at == now}. */
+    private record Turn(long now, long at) {
+        boolean admitted() {
+            return at == now;
+        }
     }
 
     private static long saturatedNanos(Duration duration) {
@@ -220,76 +274,75 @@ public final class ProviderRateLimiter {
      */
     private static final class Bucket {
 
-        private final long windowNanos;
-        private final int requests;
         /** GCRA emission interval: the window spread over its requests, rounded up so the rate is never exceeded. */
         private final long intervalNanos;
         /** GCRA tolerance: how far ahead of the theoretical schedule a call may be, i.e. burst − 1 intervals. */
         private final long toleranceNanos;
-        /**
-         * Admission times still inside a window of now, oldest first, at most {@code requests}: a ring that grows
-         * with use, so a large limit costs memory only while it is being used.
-         */
-        private long[] admitted = new long[4];
-        private int head;
-        private int size;
+        /** The slots handed out: the schedule callers sleep towards. */
+        private final WindowLog slots;
+        /** The calls admitted, at the instants they were: what the provider sees. */
+        private final WindowLog admissions;
         private boolean used;
         /** GCRA theoretical arrival time of the next call. */
         private long theoreticalArrival;
-        private long lastAdmitted;
 
         Bucket(Limit limit) {
-            this.windowNanos = limit.window().toNanos();
-            this.requests = limit.requests();
+            long windowNanos = limit.window().toNanos();
             this.intervalNanos = Math.ceilDiv(windowNanos, limit.requests());
             this.toleranceNanos = (limit.burst() - 1) * intervalNanos;
+            this.slots = new WindowLog(windowNanos, limit.requests());
+            this.admissions = new WindowLog(windowNanos, limit.requests());
         }
 
-        /** Reserves the earliest slot both rules allow, if it is within {@code maxWait}; else NOT_RESERVED. */
+        /** Reserves the earliest slot every rule allows, if it is within {@code maxWait}; else REFUSED. */
         long reserve(long now, long maxWaitNanos) {
-            // Admissions a window before now cannot constrain a slot at or after now.
-            while (size > 0 && now - (admitted[head] + windowNanos) >= 0) {
-                head = (head + 1) % admitted.length;
-                size--;
-            }
+            slots.forgetBefore(now);
+            admissions.forgetBefore(now);
             long slot = now;
             if (used) {
                 slot = later(slot, theoreticalArrival - toleranceNanos);
-                slot = later(slot, lastAdmitted); // first come, first served: never ahead of an earlier reservation
-                if (size == requests) {
-                    slot = later(slot, admitted[head] + windowNanos); // the call `requests` back is a window old
-                }
+            }
+            if (!slots.isEmpty()) {
+                slot = later(slot, slots.newest()); // first come, first served: never ahead of an earlier reservation
+            }
+            if (slots.isFull()) {
+                slot = later(slot, slots.freeAt()); // the slot `requests` back is a window old
+            }
+            if (admissions.isFull()) {
+                slot = later(slot, admissions.freeAt()); // late wake-ups have used the window up to now
             }
             if (slot - now > maxWaitNanos) {
-                return NOT_RESERVED;
+                return REFUSED;
             }
             theoreticalArrival = (used ? later(theoreticalArrival, slot) : slot) + intervalNanos;
-            record(slot);
             used = true;
-            lastAdmitted = slot;
+            slots.add(slot);
             return slot;
         }
 
-        private void record(long slot) {
-            if (size == requests) {
-                head = (head + 1) % admitted.length;
-                size--;
-            } else if (size == admitted.length) {
-                long[] grown = new long[Math.min(requests, admitted.length * 2)];
-                for (int i = 0; i < size; i++) {
-                    grown[i] = admitted[(head + i) % admitted.length];
-                }
-                admitted = grown;
-                head = 0;
+        /** Admits a call now if fewer than {@code requests} were admitted in the window before; else when to retry. */
+        long admit(long now) {
+            admissions.forgetBefore(now);
+            if (admissions.isFull()) {
+                return admissions.freeAt();
             }
-            admitted[(head + size) % admitted.length] = slot;
-            size++;
+            admissions.add(now);
+            return now;
         }
 
         /** How long from {@code now} until this bucket constrains nothing and may be forgotten. */
         long nanosUntilFresh(long now) {
-            long freshAt = later(lastAdmitted + windowNanos, theoreticalArrival);
-            return Math.max(0L, freshAt - now);
+            long freshAt = now;
+            if (used) {
+                freshAt = later(freshAt, theoreticalArrival);
+            }
+            if (!slots.isEmpty()) {
+                freshAt = later(freshAt, slots.idleAt());
+            }
+            if (!admissions.isEmpty()) {
+                freshAt = later(freshAt, admissions.idleAt());
+            }
+            return freshAt - now;
         }
 
         private static long later(long a, long b) {

@@ -36,6 +36,19 @@ class CatalogValidationTest {
         assertThat(catalog.get("acme").urls().token().placeholders()).containsExactly("shop");
     }
 
+    @Test
+    void whenAnIssuerIsGivenThenEachConnectionResolvesItWithItsParameters() {
+        ProviderCatalog catalog = TestCatalogs.withEntry(dir, "acme", BASE.replace("pkce: S256",
+                "pkce: S256, issParameterSupported: true") + "issuer: https://{shop}.acme.example/oauth\n");
+
+        Provider acme = catalog.get("acme");
+        assertThat(acme.authorize().issParameterSupported()).isTrue();
+        assertThat(acme.resolveUrls(java.util.Map.of("shop", "north")).issuer())
+                .hasToString("https://north.acme.example/oauth");
+        assertThat(TestCatalogs.withEntry(dir, "acme", BASE).get("acme").resolveUrls(java.util.Map.of("shop", "north"))
+                .issuer()).as("no issuer catalogued").isNull();
+    }
+
     static Stream<Arguments> schemaViolations() {
         return Stream.of(
                 Arguments.of("unknown top-level field", BASE + "bogus: 1\n", "/bogus: unknown field"),
@@ -62,7 +75,11 @@ class CatalogValidationTest {
                         + "revocation: { token: access, placement: bearer, verb: POST }\n",
                         "/revocation/verb: unknown field"),
                 Arguments.of("rate limit without window", BASE + "rateLimit: { requests: 5, scope: app }\n",
-                        "/rateLimit/windowSeconds: is required"));
+                        "/rateLimit/windowSeconds: is required"),
+                Arguments.of("iss flag that is not a boolean",
+                        BASE.replace("pkce: S256", "pkce: S256, issParameterSupported: 'yes'"),
+                        "/authorize/issParameterSupported: "),
+                Arguments.of("issuer that is not a URL", BASE + "issuer: acme\n", "/issuer: "));
     }
 
     static Stream<Arguments> semanticViolations() {
@@ -154,7 +171,18 @@ class CatalogValidationTest {
                 Arguments.of("code both reauth and transient", BASE + "errors: { transientCodes: [invalid_grant] }\n",
                         "/errors/transientCodes/0: is also a reauth code"),
                 Arguments.of("invalid description pattern", BASE + "errors: { reauthDescriptionPatterns: ['(x'] }\n",
-                        "/errors/reauthDescriptionPatterns/0: is not a valid regular expression"));
+                        "/errors/reauthDescriptionPatterns/0: is not a valid regular expression"),
+                Arguments.of("iss required without an issuer to compare it with",
+                        BASE.replace("pkce: S256", "pkce: S256, issParameterSupported: true"),
+                        "/authorize/issParameterSupported: needs issuer"),
+                Arguments.of("issuer over plain http", BASE + "issuer: http://login.acme.example\n",
+                        "/issuer: must be an https URL template"),
+                Arguments.of("issuer with a query", BASE + "issuer: https://login.acme.example/?tenant=1\n",
+                        "/issuer: must not contain a query"),
+                Arguments.of("issuer with an undeclared placeholder", BASE + "issuer: https://{tenant}.acme.example\n",
+                        "/issuer: placeholder {tenant} is not declared in connectionParameters"),
+                Arguments.of("issuer on an API-key provider", BASE.replace("authMode: oauth2", "authMode: api_key")
+                        + "issuer: https://login.acme.example\n", "/issuer: is only for authMode oauth2"));
     }
 
     @ParameterizedTest(name = "{0}")

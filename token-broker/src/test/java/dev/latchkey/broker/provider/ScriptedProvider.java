@@ -61,7 +61,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <ul>
  *   <li>{@code GET /authorize} (RFC 6749 §4.1.1): checks {@code client_id}, {@code redirect_uri} (against
  *       {@link #registeredRedirectUri} when set) and {@code response_type=code}, records {@code state} and the PKCE
- *       challenge, and approves at once with a 302 to {@code redirect_uri?code=…&state=…} — there is no login page.
+ *       challenge, and approves at once with a 302 to {@code redirect_uri?code=…&state=…} (plus {@code iss} when
+ *       {@link #issuer} is set, RFC 9207) — there is no login page.
  *       An unknown client or a bad redirect URI gets a 400 and no redirect (§4.1.2.1). {@code login_hint} names the
  *       user (the grant's subject); without it each authorization is a new user.</li>
  *   <li>{@code POST /token} (§4.1.3, §6): {@code authorization_code} (code known, unexpired, single use — a second
@@ -104,6 +105,7 @@ public final class ScriptedProvider implements AutoCloseable {
     private volatile boolean requirePkce;
     private volatile boolean denyAuthorization;
     private volatile Map<String, String> callbackParameters = Map.of();
+    private volatile String issuer;
     private volatile Duration statedExpiresIn = Duration.ofHours(1);
     private volatile Duration actualLifetime;
     private volatile boolean issueRefreshTokens = true;
@@ -243,6 +245,15 @@ public final class ScriptedProvider implements AutoCloseable {
     /** Extra query parameters on the authorization callback (QuickBooks {@code realmId}, Shopify {@code shop}). */
     public ScriptedProvider callbackParameters(Map<String, String> parameters) {
         this.callbackParameters = Map.copyOf(parameters);
+        return this;
+    }
+
+    /**
+     * RFC 9207 §2: the {@code iss} put into every authorization response, success and error alike; null (the
+     * default) sends none, as most providers do.
+     */
+    public ScriptedProvider issuer(String issuer) {
+        this.issuer = issuer;
         return this;
     }
 
@@ -581,6 +592,9 @@ public final class ScriptedProvider implements AutoCloseable {
         yaml.append("    displayName: \"Scripted provider at ").append(base).append("\"\n");
         yaml.append("    authMode: oauth2\n");
         yaml.append("    allowInsecureForTesting: true\n");
+        if (options.issuer != null) {
+            yaml.append("    issuer: ").append(options.issuer).append('\n');
+        }
         yaml.append("    urls:\n");
         yaml.append("      authorize: ").append(base).append("/authorize\n");
         yaml.append("      token: ").append(base).append("/token\n");
@@ -588,7 +602,8 @@ public final class ScriptedProvider implements AutoCloseable {
             yaml.append("      revoke: ").append(base).append("/revoke\n");
         }
         yaml.append("      api: ").append(base).append("/api/me\n");
-        yaml.append("    authorize: { pkce: ").append(options.pkce).append(" }\n");
+        yaml.append("    authorize: { pkce: ").append(options.pkce)
+                .append(", issParameterSupported: ").append(options.issParameterSupported).append(" }\n");
         yaml.append("    tokenRequest: { clientAuth: ").append(wire(auth))
                 .append(", bodyFormat: ").append(options.bodyFormat).append(" }\n");
         yaml.append("    expiry: { policy: ").append(options.expiryPolicy);
@@ -664,6 +679,8 @@ public final class ScriptedProvider implements AutoCloseable {
         private Integer rateLimitRequests;
         private int rateLimitWindowSeconds = 1;
         private String rateLimitScope = "app";
+        private String issuer;
+        private boolean issParameterSupported;
 
         /** {@code expiry.policy}: {@code provider} (default), {@code unknown}, {@code never} or {@code fixed}. */
         public CatalogOptions expiryPolicy(String policy) {
@@ -737,6 +754,18 @@ public final class ScriptedProvider implements AutoCloseable {
         /** {@code errors.transientCodes}. */
         public CatalogOptions transientCodes(String... codes) {
             this.transientCodes = List.of(codes);
+            return this;
+        }
+
+        /** {@code issuer} (RFC 9207: what the callback's {@code iss} must equal). None by default. */
+        public CatalogOptions issuer(String issuer) {
+            this.issuer = issuer;
+            return this;
+        }
+
+        /** {@code authorize.issParameterSupported}: a callback without {@code iss} is refused. Off by default. */
+        public CatalogOptions issParameterSupported(boolean supported) {
+            this.issParameterSupported = supported;
             return this;
         }
 
@@ -814,10 +843,14 @@ public final class ScriptedProvider implements AutoCloseable {
         }
     }
 
-    private static Reply redirectWith(URI redirect, String state, Map<String, String> params) {
+    private Reply redirectWith(URI redirect, String state, Map<String, String> params) {
         Map<String, String> all = new LinkedHashMap<>(params);
         if (state != null) {
             all.put("state", state);
+        }
+        String iss = issuer;
+        if (iss != null) {
+            all.put("iss", iss);
         }
         String separator = redirect.getRawQuery() == null ? "?" : "&";
         return new Reply(302, null, "", Map.of("Location", redirect + separator + encodeForm(all)));

@@ -288,6 +288,24 @@ class ScriptedProviderTest {
     }
 
     @Test
+    void whenAnIssuerIsSetThenEveryAuthorizationResponseCarriesItAndTheCatalogEntryStatesIt() {
+        String issuer = scripted.baseUri().toString();
+        Provider provider = provider(new ScriptedProvider.CatalogOptions().issuer(issuer).issParameterSupported(true));
+        scripted.issuer(issuer);
+        URI authorize = AuthorizationUrls.build(provider, provider.resolveUrls(Map.of()), new AuthorizationRequest(
+                scripted.credentials(), CALLBACK, "s", List.of(), Pkce.forProvider(provider, RANDOM), null));
+
+        Map<String, String> approved = ScriptedProvider.queryParameters(scripted.approve(authorize));
+        scripted.denyAuthorization(true);
+        Map<String, String> denied = ScriptedProvider.queryParameters(scripted.approve(authorize));
+
+        assertThat(approved).containsKey("code").containsEntry("iss", issuer);
+        assertThat(denied).containsEntry("error", "access_denied").containsEntry("iss", issuer);
+        assertThat(provider.resolveUrls(Map.of()).issuer()).hasToString(issuer);
+        assertThat(provider.authorize().issParameterSupported()).isTrue();
+    }
+
+    @Test
     void whenTheClientIdOrRedirectUriIsWrongThenTheProviderDoesNotRedirect() {
         Provider provider = provider();
         ConnectionUrls urls = provider.resolveUrls(Map.of());
