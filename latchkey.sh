@@ -44,7 +44,10 @@ case "${1:-}" in
   serve)
     select_jdk
     "${MVN[@]}" -q -DskipTests package
-    exec java ${JAVA_OPTS:-} -jar launcher/target/latchkey.jar
+    # Promote survivors after one young collection: the broker's token fetch keeps ~36 MB of medium-lived objects
+    # that G1 otherwise copies at every collection (45 ms pauses, vs 3 ms; benchmarks/broker/results.md).
+    # JAVA_OPTS come last and win.
+    exec java -XX:MaxTenuringThreshold=1 ${JAVA_OPTS:-} -jar launcher/target/latchkey.jar
     ;;
   build)
     select_jdk

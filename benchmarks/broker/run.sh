@@ -16,7 +16,8 @@
 #
 # Environment (all optional):
 #   LATCHKEY_JAR=<repo>/launcher/target/latchkey.jar  BENCH_JAR=<repo>/benchmarks/target/benchmarks.jar
-#   LATCHKEY_PORT=18191 LATCHKEY_MGMT_PORT=18192 LATCHKEY_JAVA_OPTS="-Xms1g -Xmx1g"
+#   LATCHKEY_PORT=18191 LATCHKEY_MGMT_PORT=18192 LATCHKEY_JAVA_OPTS="-Xms1g -Xmx1g -XX:MaxTenuringThreshold=1"
+#                                     (the JVM options ./latchkey.sh serve uses; see results.md for why)
 #   LATCHKEY_ARGS=""                  extra Spring arguments for Latchkey (e.g. --server.tomcat.threads.max=32)
 #   CONNECTIONS=10000 TENANTS=100     connections seeded, spread over this many tenants
 #   fetch:
@@ -58,7 +59,7 @@ LATCHKEY_JAR="${LATCHKEY_JAR:-$REPO/launcher/target/latchkey.jar}"
 BENCH_JAR="${BENCH_JAR:-$REPO/benchmarks/target/benchmarks.jar}"
 LATCHKEY_PORT="${LATCHKEY_PORT:-18191}"
 LATCHKEY_MGMT_PORT="${LATCHKEY_MGMT_PORT:-18192}"
-LATCHKEY_JAVA_OPTS="${LATCHKEY_JAVA_OPTS:--Xms1g -Xmx1g}"
+LATCHKEY_JAVA_OPTS="${LATCHKEY_JAVA_OPTS:--Xms1g -Xmx1g -XX:MaxTenuringThreshold=1}"
 LATCHKEY_ARGS="${LATCHKEY_ARGS:-}"
 CONNECTIONS="${CONNECTIONS:-10000}"
 TENANTS="${TENANTS:-100}"
