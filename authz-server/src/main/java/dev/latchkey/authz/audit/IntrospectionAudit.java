@@ -2,22 +2,21 @@ package dev.latchkey.authz.audit;
 
 import dev.latchkey.audit.Actor;
 import dev.latchkey.audit.AuditEvent;
+import dev.latchkey.audit.AuditTallies;
 import dev.latchkey.audit.Outcome;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Audits RFC 7662 introspections ({@code token.introspected}) without a database write per call, the way the broker
- * audits credential reads: calls are counted in memory per (introspecting client, token fingerprint, active, source
- * IP) and written by {@link #flush()} (every second) as one event per key, all in one statement and transaction. The
+ * Audits RFC 7662 introspections ({@code token.introspected}) without a database write per call, with the same
+ * {@link AuditTallies} the broker audits credential reads with: calls are counted in memory per (introspecting
+ * client, token fingerprint, active, source IP) and written by {@link #flush()} (every second) as one event per key,
+ * all in one statement and transaction. The
  * target is the token's fingerprint, the outcome success for an active token and failure for an inactive or unknown
  * one; details give the count and the first and last call of the interval.
  *
@@ -49,7 +48,8 @@ public final class IntrospectionAudit {
 
     private final AuditTrail trail;
     private final Clock clock;
-    private volatile ConcurrentHashMap<Key, Tally> current = new ConcurrentHashMap<>();
+    private final AuditTallies<Key, Tally> tallies = new AuditTallies<>(IntrospectionAudit::event,
+            (into, from) -> into.calls.add(from.calls.sum()));
 
     public IntrospectionAudit(AuditTrail trail, Clock clock) {
         this.trail = trail;
@@ -60,13 +60,12 @@ public final class IntrospectionAudit {
     public void introspected(String clientId, String token, boolean active) {
         HttpServletRequest request = AuditTrail.currentRequest();
         String ip = request == null ? null : request.getRemoteAddr();
-        ConcurrentHashMap<Key, Tally> tallies = current;
         Key key = new Key(clientId, token, active, ip);
-        if (tallies.size() >= MAX_KEYS && !tallies.containsKey(key)) {
+        if (!tallies.hasRoomFor(key, MAX_KEYS)) {
             key = new Key(clientId, null, active, null);
         }
         Instant now = clock.instant();
-        Tally tally = tallies.computeIfAbsent(key,
+        Tally tally = tallies.tally(key,
                 k -> new Tally(now, request == null ? null : request.getHeader("User-Agent")));
         tally.calls.increment();
         tally.last.accumulateAndGet(now, (a, b) -> a.isAfter(b) ? a : b);
@@ -74,40 +73,30 @@ public final class IntrospectionAudit {
 
     /** Writes the counts gathered since the last flush; called on a schedule and at shutdown. */
     public void flush() {
-        ConcurrentHashMap<Key, Tally> done = current;
-        current = new ConcurrentHashMap<>();
-        if (done.isEmpty()) {
-            return;
-        }
-        List<AuditEvent> events = new ArrayList<>(done.size());
-        done.forEach((key, tally) -> {
-            AuditEvent.Builder event = AuditEvent.builder(Actor.app(key.clientId()), "token.introspected",
-                            key.active() ? Outcome.SUCCESS : Outcome.FAILURE)
-                    .occurredAt(tally.first)
-                    .source(key.sourceIp(), tally.userAgent)
-                    .detail("active", key.active())
-                    .detail("introspections", tally.calls.sum())
-                    .detail("first_at", tally.first.toString())
-                    .detail("last_at", tally.last.get().toString());
-            if (key.token() != null) {
-                event.target("token", key.token());
-            } else {
-                event.detail("tokens_not_listed", true);
-            }
-            events.add(event.build());
-        });
         try {
-            trail.inTransaction(() -> {
+            tallies.flush(events -> trail.inTransaction(() -> {
                 trail.recordAll(events);
                 return null;
-            });
-        } catch (RuntimeException e) {
-            // Put the counts back so that the next flush retries them.
-            done.forEach((key, tally) -> current.merge(key, tally, (now, old) -> {
-                now.calls.add(old.calls.sum());
-                return now;
             }));
+        } catch (RuntimeException e) {
             log.warn("Could not write introspection audit events ({}); will retry", e.getClass().getSimpleName());
         }
+    }
+
+    private static AuditEvent event(Key key, Tally tally) {
+        AuditEvent.Builder event = AuditEvent.builder(Actor.app(key.clientId()), "token.introspected",
+                        key.active() ? Outcome.SUCCESS : Outcome.FAILURE)
+                .occurredAt(tally.first)
+                .source(key.sourceIp(), tally.userAgent)
+                .detail("active", key.active())
+                .detail("introspections", tally.calls.sum())
+                .detail("first_at", tally.first.toString())
+                .detail("last_at", tally.last.get().toString());
+        if (key.token() != null) {
+            event.target("token", key.token());
+        } else {
+            event.detail("tokens_not_listed", true);
+        }
+        return event.build();
     }
 }

@@ -3,6 +3,7 @@ package dev.latchkey.broker.token;
 import dev.latchkey.audit.Actor;
 import dev.latchkey.audit.AuditEvent;
 import dev.latchkey.audit.AuditLog;
+import dev.latchkey.audit.AuditTallies;
 import dev.latchkey.audit.Outcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,10 @@ public final class CredentialReads {
 
     private final AuditLog audit;
     private final TransactionTemplate transactions;
-    private volatile ConcurrentHashMap<Key, Tally> current = new ConcurrentHashMap<>();
+    private final AuditTallies<Key, Tally> tallies = new AuditTallies<>(CredentialReads::event, (into, from) -> {
+        into.reads.add(from.reads.sum());
+        from.connections.stream().limit(MAX_LISTED).forEach(into.connections::add);
+    });
 
     public CredentialReads(AuditLog audit, TransactionTemplate transactions) {
         this.audit = audit;
@@ -45,7 +49,7 @@ public final class CredentialReads {
     }
 
     public void read(String clientId, String tenant, UUID connectionId) {
-        Tally tally = current.computeIfAbsent(new Key(clientId, tenant), key -> new Tally());
+        Tally tally = tallies.tally(new Key(clientId, tenant), key -> new Tally());
         tally.reads.increment();
         if (tally.connections.size() < MAX_LISTED) {
             tally.connections.add(connectionId);
@@ -54,32 +58,21 @@ public final class CredentialReads {
 
     /** Writes the counts gathered since the last flush; called on a schedule and at shutdown. */
     public void flush() {
-        ConcurrentHashMap<Key, Tally> done = current;
-        current = new ConcurrentHashMap<>();
-        if (done.isEmpty()) {
-            return;
-        }
-        List<AuditEvent> events = new ArrayList<>(done.size());
-        done.forEach((key, tally) -> {
-            List<String> ids = new ArrayList<>();
-            tally.connections.forEach(id -> ids.add(id.toString()));
-            events.add(AuditEvent.builder(Actor.service(key.clientId()), "credential.read", Outcome.SUCCESS)
-                    .tenant(key.tenant()).target("tenant", key.tenant())
-                    .details(Map.of("reads", tally.reads.sum(), "connections", ids,
-                            "connections_truncated", ids.size() >= MAX_LISTED))
-                    .build());
-        });
         try {
             // One statement for the whole interval, as the introspection counts are written.
-            transactions.executeWithoutResult(status -> audit.recordAll(events));
+            tallies.flush(events -> transactions.executeWithoutResult(status -> audit.recordAll(events)));
         } catch (RuntimeException e) {
-            // Put the counts back so the next flush retries them.
-            done.forEach((key, tally) -> {
-                Tally merged = current.computeIfAbsent(key, k -> new Tally());
-                merged.reads.add(tally.reads.sum());
-                tally.connections.stream().limit(MAX_LISTED).forEach(merged.connections::add);
-            });
             log.warn("Could not write credential read audit events ({}); will retry", e.getClass().getSimpleName());
         }
+    }
+
+    private static AuditEvent event(Key key, Tally tally) {
+        List<String> ids = new ArrayList<>();
+        tally.connections.forEach(id -> ids.add(id.toString()));
+        return AuditEvent.builder(Actor.service(key.clientId()), "credential.read", Outcome.SUCCESS)
+                .tenant(key.tenant()).target("tenant", key.tenant())
+                .details(Map.of("reads", tally.reads.sum(), "connections", ids,
+                        "connections_truncated", ids.size() >= MAX_LISTED))
+                .build();
     }
 }
