@@ -2,9 +2,7 @@ package dev.latchkey.broker.access;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.latchkey.broker.catalog.Secret;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,10 +52,6 @@ public final class CachingTokenIntrospector implements OpaqueTokenIntrospector {
     }
 
     private static String digest(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(Secret.sha256(token));
     }
 }

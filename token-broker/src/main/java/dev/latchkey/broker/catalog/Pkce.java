@@ -1,8 +1,5 @@
 package dev.latchkey.broker.catalog;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.regex.Pattern;
@@ -45,15 +42,8 @@ public final class Pkce {
         }
         return switch (method) {
             case PLAIN -> verifier;
-            case S256 -> {
-                try {
-                    byte[] digest = MessageDigest.getInstance("SHA-256")
-                            .digest(verifier.getBytes(StandardCharsets.US_ASCII));
-                    yield Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-                } catch (NoSuchAlgorithmException e) {
-                    throw new IllegalStateException("SHA-256 unavailable", e);
-                }
-            }
+            // The verifier is ASCII (checked above), so its UTF-8 bytes are the ASCII bytes RFC 7636 §4.2 hashes.
+            case S256 -> Base64.getUrlEncoder().withoutPadding().encodeToString(Secret.sha256(verifier));
             case NONE -> throw new IllegalArgumentException("method NONE has no challenge");
         };
     }

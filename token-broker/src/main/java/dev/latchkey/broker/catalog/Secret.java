@@ -35,9 +35,16 @@ public final class Secret {
 
     /** First 12 hex characters of SHA-256 of the value: identifies a token in logs without revealing it. */
     public String fingerprint() {
+        return HexFormat.of().formatHex(sha256(value), 0, 6);
+    }
+
+    /**
+     * SHA-256 of a secret's UTF-8 bytes: for values stored or looked up by hash (connect links, state), caller
+     * tokens remembered by digest, PKCE challenges. Unkeyed, so only for values with enough entropy of their own.
+     */
+    public static byte[] sha256(String value) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 6);
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }

@@ -40,7 +40,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -174,7 +173,7 @@ public final class ConnectSessions {
         Instant expiresAt = clock.instant().plus(settings.lifetime());
         dsl.insertInto(CONNECT_SESSIONS)
                 .set(CONNECT_SESSIONS.ID, id)
-                .set(CONNECT_SESSIONS.TOKEN_HASH, hash(token))
+                .set(CONNECT_SESSIONS.TOKEN_HASH, Secret.sha256(token))
                 .set(CONNECT_SESSIONS.TENANT_ID, tenant)
                 .set(CONNECT_SESSIONS.END_USER, request.endUser())
                 .set(CONNECT_SESSIONS.PROVIDER_ID, provider.id())
@@ -226,8 +225,8 @@ public final class ConnectSessions {
                 pkce.verifier().reveal().getBytes(StandardCharsets.UTF_8), verifierContext(row));
         int updated = dsl.update(CONNECT_SESSIONS)
                 .set(CONNECT_SESSIONS.STATUS, "authorizing")
-                .set(CONNECT_SESSIONS.STATE_HASH, hash(state))
-                .set(CONNECT_SESSIONS.BROWSER_BINDING_HASH, hash(binding))
+                .set(CONNECT_SESSIONS.STATE_HASH, Secret.sha256(state))
+                .set(CONNECT_SESSIONS.BROWSER_BINDING_HASH, Secret.sha256(binding))
                 .set(CONNECT_SESSIONS.PKCE_VERIFIER_SEALED, sealedVerifier)
                 .where(CONNECT_SESSIONS.ID.eq(row.getId()), CONNECT_SESSIONS.STATUS.in(OPEN))
                 .execute();
@@ -250,11 +249,12 @@ public final class ConnectSessions {
             throw new ConnectException(ConnectException.Code.INVALID_SESSION, "missing or malformed state");
         }
         ConnectSessionsRecord row = dsl.selectFrom(CONNECT_SESSIONS)
-                .where(CONNECT_SESSIONS.STATE_HASH.eq(hash(state))).fetchOne();
+                .where(CONNECT_SESSIONS.STATE_HASH.eq(Secret.sha256(state))).fetchOne();
         if (row == null || !"authorizing".equals(row.getStatus()) || expired(row)) {
             throw new ConnectException(ConnectException.Code.INVALID_SESSION, "unknown, used or expired state");
         }
-        if (browserBinding == null || !MessageDigest.isEqual(hash(browserBinding), row.getBrowserBindingHash())) {
+        if (browserBinding == null
+                || !MessageDigest.isEqual(Secret.sha256(browserBinding), row.getBrowserBindingHash())) {
             throw new ConnectException(ConnectException.Code.WRONG_BROWSER, "the flow was started in another browser");
         }
         // Single use: only one arrival of this state gets past this update.
@@ -380,7 +380,7 @@ public final class ConnectSessions {
             throw new ConnectException(ConnectException.Code.INVALID_SESSION, "unknown connect link");
         }
         ConnectSessionsRecord row = dsl.selectFrom(CONNECT_SESSIONS)
-                .where(CONNECT_SESSIONS.TOKEN_HASH.eq(hash(token))).fetchOne();
+                .where(CONNECT_SESSIONS.TOKEN_HASH.eq(Secret.sha256(token))).fetchOne();
         if (row == null || !OPEN.contains(row.getStatus()) || expired(row)) {
             throw new ConnectException(ConnectException.Code.INVALID_SESSION, "unknown, used or expired connect link");
         }
@@ -428,13 +428,5 @@ public final class ConnectSessions {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return BASE64URL.encodeToString(bytes);
-    }
-
-    private static byte[] hash(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
