@@ -26,6 +26,12 @@
 #     PROFILE=0                       1: record JFR (profile settings) during the first measured run and print the
 #                                     hottest methods; the recording is kept in the work dir
 #     TARGET_RPS=25000 TARGET_P99_MS=5
+#     NOOP_REFERENCE=1                after the fetch runs, stop Latchkey and measure the no-op reference
+#                                     (benchmarks/noop-server: one Spring MVC endpoint answering "ok") on the same
+#                                     port with the same JVM options, wrk settings and warm-up; 0 skips it
+#     NOOP_JAR=<repo>/benchmarks/noop-server/target/noop-server.jar
+#     NOOP_STATED_RPS=115000          what the target's brief says such an endpoint serves on the machine the target
+#                                     was set for; the report compares the two ratios
 #   storm:
 #     STORM_PROVIDER_LIMIT=200        the provider's hard limit (token requests in any 1 s window)
 #     STORM_NODE_LIMIT=190            --latchkey.broker.rate-limits.bench-storm (the broker's own limiter)
@@ -72,6 +78,9 @@ WRK_EXTRA_ARGS="${WRK_EXTRA_ARGS:-}"
 PROFILE="${PROFILE:-0}"
 TARGET_RPS="${TARGET_RPS:-25000}"
 TARGET_P99_MS="${TARGET_P99_MS:-5}"
+NOOP_REFERENCE="${NOOP_REFERENCE:-1}"
+NOOP_JAR="${NOOP_JAR:-$REPO/benchmarks/noop-server/target/noop-server.jar}"
+NOOP_STATED_RPS="${NOOP_STATED_RPS:-115000}"
 STORM_PROVIDER_LIMIT="${STORM_PROVIDER_LIMIT:-200}"
 STORM_NODE_LIMIT="${STORM_NODE_LIMIT:-190}"
 STORM_DELAY_MS="${STORM_DELAY_MS:-50}"
@@ -111,6 +120,8 @@ for tool in curl jq psql; do
 done
 [[ -f "$LATCHKEY_JAR" ]] || die "$LATCHKEY_JAR does not exist (build with: mvn -B -ntp -o -q package -DskipTests)"
 [[ -f "$BENCH_JAR" ]] || die "$BENCH_JAR does not exist (build with: mvn -B -ntp -o -q package -DskipTests)"
+[[ "$NOOP_REFERENCE" != 1 || -f "$NOOP_JAR" ]] \
+  || die "$NOOP_JAR does not exist (build with: mvn -B -ntp -o -q package -DskipTests, or set NOOP_REFERENCE=0)"
 
 if [[ -z "${BENCH_JAVA_HOME:-}" ]]; then
   if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
@@ -420,16 +431,16 @@ JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR" 2>/dev/null || echo "
 
 # --- fetch -------------------------------------------------------------------
 
-wrk_cmd() { # <duration> -> the wrk command line
-  echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" --latency $WRK_EXTRA_ARGS -s "$HERE/fetch.lua" "$BASE_URL"
+wrk_cmd() { # <duration> [script] -> the wrk command line
+  echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" --latency $WRK_EXTRA_ARGS -s "$HERE/${2:-fetch.lua}" "$BASE_URL"
 }
 
-# fetch_measure <out> -> RESULT line plus server/wrk/others CPU
+# fetch_measure <out> [script] [label] -> RESULT line plus server/wrk/others CPU
 fetch_measure() {
-  local out="$1" m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
+  local out="$1" script="${2:-fetch.lua}" label="${3:-broker-fetch}" m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
   read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(server_ticks)"
   # shellcheck disable=SC2046
-  { time env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL=broker-fetch $(wrk_cmd "$WRK_DURATION") >"$out" 2>&1; } \
+  { time env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL="$label" $(wrk_cmd "$WRK_DURATION" "$script") >"$out" 2>&1; } \
     2>"$out.time" || { cat "$out" >&2; return 1; }
   read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(server_ticks)"
   wrk_cpu="$(awk '{ print $1 + $2 }' "$out.time")"
@@ -451,6 +462,33 @@ cache_stats() { # -> data-key and credential cache counters from the Prometheus 
   curl -s "http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/prometheus" \
     | awk '/^latchkey_keys_cache_(requests_total|evictions_total|size)/ { sub(/^latchkey_keys_cache_/, "keys_"); printf "%s ", $0 }
            /^latchkey_broker_credential_cache_(reads_total|size|live)/ { sub(/^latchkey_broker_credential_cache_/, "credentials_"); printf "%s ", $0 }'
+}
+
+# The no-op reference (NOOP_REFERENCE=1): Latchkey stopped, NoopServer on the same port with the same JVM options,
+# warmed up and measured with the same wrk settings. Sets NOOP_LINE (a fetch_measure line) or leaves it empty.
+NOOP_LINE=""
+run_noop_reference() {
+  [[ "$NOOP_REFERENCE" == 1 ]] || return 0
+  stop_latchkey
+  LK_DATA_DIR=""
+  port_in_use "$LATCHKEY_PORT" && die "port $LATCHKEY_PORT still in use"
+  local logfile="$WORK/noop-server.log" waited=0
+  # shellcheck disable=SC2086
+  (exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$NOOP_JAR" --server.address=127.0.0.1 \
+    "--server.port=$LATCHKEY_PORT" --spring.threads.virtual.enabled=true </dev/null >"$logfile" 2>&1) &
+  LK_PID=$!
+  until [[ "$(curl -s --max-time 2 "$BASE_URL/noop" || true)" == ok ]]; do
+    kill -0 "$LK_PID" 2>/dev/null && (( waited < START_TIMEOUT )) \
+      || { log "no-op reference did not start; last log lines:"; tail -n 30 "$logfile" >&2; stop_latchkey; return 1; }
+    sleep 1; waited=$((waited + 1))
+  done
+  log "no-op reference: java $LATCHKEY_JAVA_OPTS -jar noop-server.jar (pid $LK_PID); warm-up $WARMUP_DURATION"
+  # shellcheck disable=SC2046
+  env BENCH_LABEL=noop-warmup $(wrk_cmd "$WARMUP_DURATION" noop.lua) >"$WORK/noop-warmup.txt" 2>&1 \
+    || { cat "$WORK/noop-warmup.txt" >&2; stop_latchkey; return 1; }
+  NOOP_LINE="$(fetch_measure "$WORK/noop.txt" noop.lua noop-reference)" || { stop_latchkey; return 1; }
+  log "$(sed 's/^RESULT //' <<<"$NOOP_LINE")"
+  stop_latchkey
 }
 
 run_fetch() {
@@ -515,6 +553,7 @@ run_fetch() {
   cache="$(cache_stats)"
   local rows_per_tenant
   rows_per_tenant="$(sql "select count(*) from audit_events where action = 'credential.read'")"
+  run_noop_reference || return 1
 
   local rps p50 p99 non2xx bad verdict
   rps="$(field "$best" rps)"; p50="$(field "$best" p50_ms)"; p99="$(field "$best" p99_ms)"
@@ -523,6 +562,13 @@ run_fetch() {
     printf "%s (>= %d fetches/s with p99 < %s ms and no errors): %.0f fetches/s, p99 %.2f ms, %d errors",
       (r >= tr && p < tp && e == 0) ? "MET" : "NOT MET", tr, tp, r, p, e }')"
   log "fetch: $verdict"
+  local noop_summary=""
+  if [[ -n "$NOOP_LINE" ]]; then
+    noop_summary="$(awk -v f="$rps" -v n="$(field "$NOOP_LINE" rps)" -v p="$(field "$NOOP_LINE" p99_ms)" \
+      -v t="$TARGET_RPS" -v s="$NOOP_STATED_RPS" 'BEGIN {
+      printf "%.0f requests/s, p99 %.2f ms; the token fetch served %.0f %% of that (the target, %d fetches/s, was set next to about %d/s for such an endpoint on the machine it was set for: %.0f %%)", n, p, (n > 0 ? 100 * f / n : 0), t, s, 100 * t / s }')"
+    log "no-op reference: $noop_summary"
+  fi
 
   local block="$WORK/fetch-block.md"
   {
@@ -537,15 +583,25 @@ run_fetch() {
     echo "$(wrk_cmd "$WRK_DURATION" | sed "s#$REPO/##")   # BROKER_TOKEN, IDS_FILE from the environment"
     echo '```'
     echo
-    echo "| fetches/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | bad body | socket errors | server CPU ms/req (of which PostgreSQL) | server cores | wrk cores | others' cores | load avg (1/5/15 min, after) |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-    echo "| $rps | $p50 | $(field "$best" p90_ms) | $p99 | $(field "$best" max_ms) | $non2xx | $bad | $(field "$best" socket_errors) |" \
-      "$(field "$best" server_cpu_ms_per_req) ($(field "$best" pg_cpu_ms_per_req)) | $(field "$best" server_cores) | $(field "$best" wrk_cores) | $(field "$best" other_cores) | $(field "$best" load) |"
+    echo "| run | requests/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | bad body | socket errors | server CPU ms/req (of which PostgreSQL) | server cores | wrk cores | others' cores | load avg (1/5/15 min, after) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    local row line
+    for row in fetch noop; do
+      if [[ $row == fetch ]]; then line="$best"; else line="$NOOP_LINE"; fi
+      [[ -n "$line" ]] || continue
+      echo "| $([[ $row == fetch ]] && echo "token fetch" || echo "no-op reference") | $(field "$line" rps) | $(field "$line" p50_ms) | $(field "$line" p90_ms) | $(field "$line" p99_ms) | $(field "$line" max_ms) | $(field "$line" non2xx) | $(field "$line" bad_body) | $(field "$line" socket_errors) |" \
+        "$(field "$line" server_cpu_ms_per_req) ($(field "$line" pg_cpu_ms_per_req)) | $(field "$line" server_cores) | $(field "$line" wrk_cores) | $(field "$line" other_cores) | $(field "$line" load) |"
+    done
     echo
     echo "CPU speed probe (\`openssl speed -seconds 3 rsa2048\`, signatures/s; this VM's speed drifts with the host's load,"
     echo "so compare figures taken at similar probe values): $probe_before before the warm-up, $probe_after after the measured runs."
     echo
     echo "Target $verdict. Measured runs: $attempt (a run is repeated when other processes used more than ${OTHERS_MAX:-0.25} cores)."
+    if [[ -n "$NOOP_LINE" ]]; then
+      echo
+      echo "No-op reference (\`benchmarks/noop-server\`, \`GET /noop\` answering \`ok\`, checked by \`noop.lua\`), measured right"
+      echo "after with Latchkey stopped, the same JVM options, warm-up and wrk settings: $noop_summary."
+    fi
     echo
     echo "wrk's own latency distribution of that run:"
     echo
@@ -570,7 +626,7 @@ run_fetch() {
     log "JFR recording: $jfr (kept with KEEP_WORK=1)"
   fi
   stop_latchkey
-  echo "fetch: $rps fetches/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, bad bodies $bad — target $verdict"
+  echo "fetch: $rps fetches/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, bad bodies $bad — target $verdict${noop_summary:+; no-op reference: $noop_summary}"
 }
 
 # --- storm -------------------------------------------------------------------

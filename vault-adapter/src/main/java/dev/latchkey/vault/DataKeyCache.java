@@ -16,9 +16,9 @@ import java.util.function.LongSupplier;
  * Bounded cache of plaintext data keys, so the hot paths do not call the key-encryption key every time.
  *
  * <ul>
- *   <li><b>Open</b> entries are keyed by a SHA-256 over the wrapped data key, the key that wrapped it and the owner's
+ *   <li><b>Open</b> entries are keyed by the wrapped data key, the key that wrapped it and the owner's
  *   context; a hit skips the KEK unwrap. A value moved to another owner misses and is checked by the KEK.</li>
- *   <li><b>Seal</b> entries are keyed by a SHA-256 over the primary key version and the owner's context; a hit reuses a
+ *   <li><b>Seal</b> entries are keyed by the primary key version and the owner's context; a hit reuses a
  *   data key already wrapped for that same owner, with a fresh random 96-bit nonce per seal. Because the wrap is bound
  *   to the owner, a data key is never shared between owners.</li>
  * </ul>

@@ -3,8 +3,6 @@ package dev.latchkey.vault;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +31,12 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
     public static final int DEFAULT_MAX_PLAINTEXT_BYTES = 1 << 20;
 
     private static final Logger log = LoggerFactory.getLogger(EnvelopeSealer.class);
-    private static final String CIPHER = "AES/GCM/NoPadding";
     private static final int TAG_BITS = 128;
 
     private final KeyEncryptionKey primary;
     private final Map<String, KeyEncryptionKey> keksByProvider;
     private final DataKeyCache cache;
+    private final GcmCiphers ciphers = new GcmCiphers();
     private final int maxPlaintextBytes;
 
     private EnvelopeSealer(Builder b) {
@@ -107,10 +105,11 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
             byte[] nonce = new byte[SealedFormat.NONCE_BYTES];
             Randomness.SECURE.nextBytes(nonce);
             System.arraycopy(nonce, 0, out, header.length, nonce.length);
-            Cipher cipher = Cipher.getInstance(CIPHER);
+            Cipher cipher = ciphers.acquire();
             cipher.init(Cipher.ENCRYPT_MODE, dataKey, new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(aad);
             cipher.doFinal(plaintext, 0, plaintext.length, out, header.length + nonce.length);
+            ciphers.release(cipher);
             return out;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
@@ -135,12 +134,14 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
             }
         }
         try (RawAesKey dataKey = new RawAesKey(key)) {
-            Cipher cipher = Cipher.getInstance(CIPHER);
+            Cipher cipher = ciphers.acquire();
             cipher.init(Cipher.DECRYPT_MODE, dataKey, new GCMParameterSpec(TAG_BITS, sealed, parsed.nonceOffset(),
                     SealedFormat.NONCE_BYTES));
             cipher.updateAAD(aad);
             int offset = parsed.ciphertextOffset();
-            return SecretBytes.adopt(cipher.doFinal(sealed, offset, sealed.length - offset));
+            SecretBytes plaintext = SecretBytes.adopt(cipher.doFinal(sealed, offset, sealed.length - offset));
+            ciphers.release(cipher);
+            return plaintext;
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new SealedDataException();
         }
@@ -263,38 +264,29 @@ public final class EnvelopeSealer implements Sealer, AutoCloseable {
         }
     }
 
+    // Cache ids are the identifying fields themselves, each length-prefixed so that no two field lists give the same
+    // bytes. None of them is secret (the data key in them is wrapped), and a SHA-256 over them, as before, cost more
+    // than the lookup it served.
     private static ByteBuffer sealCacheId(String providerId, String keyId, int version, byte[] aad) {
-        MessageDigest sha = sha256();
-        sha.update("latchkey.cache.seal\0".getBytes(StandardCharsets.US_ASCII));
-        updateField(sha, providerId.getBytes(StandardCharsets.UTF_8));
-        updateField(sha, keyId.getBytes(StandardCharsets.UTF_8));
-        sha.update(ByteBuffer.allocate(4).putInt(version).array());
-        updateField(sha, aad);
-        return ByteBuffer.wrap(sha.digest());
+        return cacheId((byte) 's', version, providerId.getBytes(StandardCharsets.UTF_8),
+                keyId.getBytes(StandardCharsets.UTF_8), aad);
     }
 
     private static ByteBuffer openCacheId(String providerId, WrappedKey wrapped, byte[] aad) {
-        MessageDigest sha = sha256();
-        sha.update("latchkey.cache.open\0".getBytes(StandardCharsets.US_ASCII));
-        updateField(sha, providerId.getBytes(StandardCharsets.UTF_8));
-        updateField(sha, wrapped.keyId().getBytes(StandardCharsets.UTF_8));
-        sha.update(ByteBuffer.allocate(4).putInt(wrapped.version()).array());
-        updateField(sha, wrapped.ciphertextNoCopy());
-        updateField(sha, aad);
-        return ByteBuffer.wrap(sha.digest());
+        return cacheId((byte) 'o', wrapped.version(), providerId.getBytes(StandardCharsets.UTF_8),
+                wrapped.keyId().getBytes(StandardCharsets.UTF_8), aad, wrapped.ciphertextNoCopy());
     }
 
-    private static void updateField(MessageDigest sha, byte[] field) {
-        sha.update(ByteBuffer.allocate(4).putInt(field.length).array());
-        sha.update(field);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    private static ByteBuffer cacheId(byte kind, int version, byte[]... fields) {
+        int length = 1 + Integer.BYTES;
+        for (byte[] field : fields) {
+            length += Integer.BYTES + field.length;
         }
+        ByteBuffer id = ByteBuffer.allocate(length).put(kind).putInt(version);
+        for (byte[] field : fields) {
+            id.putInt(field.length).put(field);
+        }
+        return id.flip();
     }
 
     /** Builds an {@link EnvelopeSealer}. */

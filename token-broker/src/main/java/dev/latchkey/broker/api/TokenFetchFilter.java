@@ -13,10 +13,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.util.HexFormat;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.context.request.RequestContextHolder;
@@ -36,8 +35,9 @@ import tools.jackson.databind.ObjectMapper;
  */
 public final class TokenFetchFilter implements Filter {
 
-    private static final Pattern PATH = Pattern.compile(
-            "/broker/v1/connections/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/token");
+    private static final String PATH_PREFIX = "/broker/v1/connections/";
+    private static final String PATH_SUFFIX = "/token";
+    private static final int UUID_LENGTH = 36;
 
     private final TokenService tokens;
     private final Function<String, BrokerCaller> authenticate;
@@ -65,9 +65,9 @@ public final class TokenFetchFilter implements Filter {
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
             throws IOException, ServletException {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
-        Matcher path = "GET".equals(request.getMethod()) && request.getQueryString() == null
-                ? PATH.matcher(request.getRequestURI()) : null;
-        if (path == null || !path.matches() || !request.getContextPath().isEmpty()) {
+        String connectionId = "GET".equals(request.getMethod()) && request.getQueryString() == null
+                && request.getContextPath().isEmpty() ? connectionIdOf(request.getRequestURI()) : null;
+        if (connectionId == null) {
             chain.doFilter(servletRequest, servletResponse);
             return;
         }
@@ -75,11 +75,30 @@ public final class TokenFetchFilter implements Filter {
         long started = System.nanoTime();
         RequestContextHolder.setRequestAttributes(new ServletRequestAttributes(request, response));
         try {
-            serve(request, response, path.group(1));
+            serve(request, response, connectionId);
         } finally {
             RequestContextHolder.resetRequestAttributes();
             metrics.fetched(response.getStatus(), System.nanoTime() - started);
         }
+    }
+
+    /**
+     * The connection id in {@code /broker/v1/connections/{uuid}/token} (the canonical 8-4-4-4-12 hex form only), or
+     * null. Matched by hand: the regular expression it replaces was a visible share of a fetch's CPU.
+     */
+    static String connectionIdOf(String uri) {
+        if (uri.length() != PATH_PREFIX.length() + UUID_LENGTH + PATH_SUFFIX.length()
+                || !uri.startsWith(PATH_PREFIX) || !uri.endsWith(PATH_SUFFIX)) {
+            return null;
+        }
+        for (int i = 0; i < UUID_LENGTH; i++) {
+            char c = uri.charAt(PATH_PREFIX.length() + i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : !HexFormat.isHexDigit(c)) {
+                return null;
+            }
+        }
+        return uri.substring(PATH_PREFIX.length(), PATH_PREFIX.length() + UUID_LENGTH);
     }
 
     private void serve(HttpServletRequest request, HttpServletResponse response, String connectionId)

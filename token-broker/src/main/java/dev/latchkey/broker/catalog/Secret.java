@@ -13,6 +13,18 @@ import java.util.Objects;
  */
 public final class Secret {
 
+    // Cloned for each digest: MessageDigest.getInstance searches the security providers on every call, which showed
+    // up on the token fetch (the caller's bearer token is looked up by its digest).
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String value;
 
     private Secret(String value) {
@@ -44,11 +56,12 @@ public final class Secret {
      */
     public static byte[] sha256(String value) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
+            return ((MessageDigest) SHA_256.clone()).digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digest not cloneable", e);
         }
     }
+
 
     /** Constant-time comparison. */
     @Override

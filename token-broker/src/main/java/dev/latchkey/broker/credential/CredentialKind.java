@@ -9,8 +9,10 @@ public enum CredentialKind {
     API_KEY,
     BASIC;
 
+    private final String dbValue = name().toLowerCase(Locale.ROOT);
+
     public String dbValue() {
-        return name().toLowerCase(Locale.ROOT);
+        return dbValue;
     }
 
     public static CredentialKind fromDbValue(String value) {

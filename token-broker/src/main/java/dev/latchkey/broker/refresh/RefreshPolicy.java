@@ -74,9 +74,10 @@ public record RefreshPolicy(double lifetimeShare, double jitterShare, Duration f
         }
         // A tenth of the lifetime at most: renewing earlier is the engine's job (it starts at 75-80 %), so a caller
         // waits on the provider only when the engine is behind.
-        Duration tenth = Duration.between(issuedAt, effectiveExpiry).dividedBy(10);
-        Duration window = tenth.compareTo(fetchWindow) < 0 ? tenth : fetchWindow;
-        return !now.isBefore(effectiveExpiry.minus(window));
+        // In milliseconds: Duration.dividedBy goes through BigDecimal, which showed up on every token fetch.
+        long tenthMillis = Duration.between(issuedAt, effectiveExpiry).toMillis() / 10;
+        long windowMillis = Math.min(tenthMillis, fetchWindow.toMillis());
+        return !now.isBefore(effectiveExpiry.minusMillis(windowMillis));
     }
 
     /** Whether a token rejected at {@code now} was rejected fresh (see {@link #freshRejectionWindow}). */

@@ -72,6 +72,25 @@ class TokenFetchFilterTest {
         assertThat(fetched).as("requests the chain handles are not counted as fetches").isEmpty();
     }
 
+    @Test
+    void whenPathsAreMatchedThenOnlyTheCanonicalUuidFormIsAConnectionId() {
+        String id = "0b6f3c1e-8a3d-4c55-9f0e-2d7c9b1a4E10";
+        assertThat(TokenFetchFilter.connectionIdOf("/broker/v1/connections/" + id + "/token")).isEqualTo(id);
+        for (String other : List.of(
+                "/broker/v1/connections/0b6f3c1e8a3d-4c55-9f0e-2d7c9b1a4e10-/token", // dash moved
+                "/broker/v1/connections/0b6f3c1e-8a3d-4c55-9f0e-2d7c9b1a4e1g/token", // not hex
+                "/broker/v1/connections/0b6f3c1e-8a3d-4c55-9f0e-2d7c9b1a4e1\u0663/token".translateEscapes(), // Arabic-Indic 3
+                "/broker/v1/connections/1-1-1-1-1/token", // UUID.fromString would take it
+                "/broker/v1/connections/" + id + "/tokens",
+                "/broker/v1/connections/" + id + "/token/",
+                "/broker/v2/connections/" + id + "/token",
+                "/broker/v1/connections/" + id + "/refresh",
+                "/broker/v1/connections//" + id.substring(1) + "/token",
+                "")) {
+            assertThat(TokenFetchFilter.connectionIdOf(other)).as(other).isNull();
+        }
+    }
+
     private MockHttpServletResponse run(MockHttpServletRequest request) throws Exception {
         MockHttpServletResponse response = new MockHttpServletResponse();
         filter.doFilter(request, response, chain);
