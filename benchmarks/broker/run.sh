@@ -53,6 +53,10 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck disable=SC2034  # read by log() in lib.sh
+LOG_PREFIX="[broker-bench]"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$HERE/../lib.sh"
 
 MODES="${1:-both}"
 case "$MODES" in
@@ -100,24 +104,10 @@ STORM_CLIENT_SECRET="bench-storm-secret"
 BASE_URL="http://127.0.0.1:$LATCHKEY_PORT"
 READY_URL="http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/health/readiness"
 
-log() { echo "[broker-bench] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
 # --- prerequisites -----------------------------------------------------------
 
-if ! command -v wrk >/dev/null; then
-  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-    log "wrk not found; installing the Debian package"
-    while pgrep -x apt-get >/dev/null || pgrep -x apt >/dev/null || pgrep -x dpkg >/dev/null; do
-      log "waiting for a running apt/dpkg to finish"; sleep 5
-    done
-    apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
-  fi
-  command -v wrk >/dev/null || die "wrk is required (Debian package 'wrk')"
-fi
-for tool in curl jq psql; do
-  command -v "$tool" >/dev/null || die "$tool is required"
-done
+ensure_wrk
+require_tools curl jq psql
 [[ -f "$LATCHKEY_JAR" ]] || die "$LATCHKEY_JAR does not exist (build with: mvn -B -ntp -o -q package -DskipTests)"
 [[ -f "$BENCH_JAR" ]] || die "$BENCH_JAR does not exist (build with: mvn -B -ntp -o -q package -DskipTests)"
 [[ "$NOOP_REFERENCE" != 1 || -f "$NOOP_JAR" ]] \
@@ -134,8 +124,6 @@ JAVA_BIN="$BENCH_JAVA_HOME/bin/java"
 [[ -x "$JAVA_BIN" ]] || die "no java at $JAVA_BIN; set BENCH_JAVA_HOME"
 JAVA_VERSION="$("$JAVA_BIN" -version 2>&1 | sed -n '2p')"
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-broker-bench.XXXXXX")"
 LK_PID=""
 LK_DATA_DIR=""
@@ -143,7 +131,7 @@ PROVIDER_PID=""
 
 stop_latchkey() {
   [[ -n "$LK_PID" ]] || return 0
-  local i pmf pgpid
+  local i
   if kill -0 "$LK_PID" 2>/dev/null; then
     log "stopping Latchkey (pid $LK_PID)"
     # The JVM alone first: it stops its embedded PostgreSQL itself (a TERM to the whole session would stop the
@@ -155,18 +143,7 @@ stop_latchkey() {
       kill -KILL -- "-$LK_PID" 2>/dev/null || kill -KILL "$LK_PID" 2>/dev/null || true
     fi
   fi
-  # The embedded PostgreSQL may outlive the JVM: stop the postmaster of our data directory (by its own pid file).
-  if [[ -n "$LK_DATA_DIR" && -d "$LK_DATA_DIR" ]]; then
-    while IFS= read -r pmf; do
-      pgpid="$(head -n1 "$pmf" 2>/dev/null || true)"
-      if [[ "$pgpid" =~ ^[0-9]+$ ]] && kill -0 "$pgpid" 2>/dev/null; then
-        log "stopping embedded PostgreSQL left running (pid $pgpid)"
-        kill -TERM "$pgpid" 2>/dev/null || true
-        for ((i = 0; i < 20; i++)); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$pgpid" 2>/dev/null && kill -KILL "$pgpid" 2>/dev/null || true
-      fi
-    done < <(find "$LK_DATA_DIR" -name postmaster.pid 2>/dev/null)
-  fi
+  stop_leftover_postgres "$LK_DATA_DIR"
   LK_PID=""
 }
 
@@ -177,16 +154,9 @@ stop_provider() {
   PROVIDER_PID=""
 }
 
-cleanup() {
-  local rc=$?
+stop_servers() {
   stop_latchkey
   stop_provider
-  if [[ "${KEEP_WORK:-0}" == 1 || $rc -ne 0 ]]; then
-    log "work dir kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -194,61 +164,6 @@ trap 'exit 143' TERM
 
 # --- helpers -----------------------------------------------------------------
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-
-# CPU accounting, so that a run disturbed by other work on this (shared) machine can be told from a clean one.
-CLK_TCK="$(getconf CLK_TCK)"
-machine_ticks() { # -> "<busy ticks> <total ticks>" summed over all CPUs
-  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
-}
-server_ticks() { # -> "<JVM ticks> <PostgreSQL ticks>" used so far by Latchkey's session ($LK_PID) and its embedded PostgreSQL
-  local pm="" f
-  f="$(find "$LK_DATA_DIR" -name postmaster.pid 2>/dev/null | head -n1)"
-  [[ -n "$f" ]] && pm="$(head -n1 "$f" 2>/dev/null)"
-  for f in /proc/[0-9]*/stat; do
-    cat "$f" 2>/dev/null
-    echo
-  done | awk -v sid="$LK_PID" -v pm="${pm:--1}" '
-    NF {
-      pid = $1; sub(/^.*\) /, "")   # now $2 = ppid, $4 = session, $12..$15 = utime stime cutime cstime
-      if ($4 == sid) j += $12 + $13
-      else if (pid == pm || $2 == pm) p += $12 + $13 + $14 + $15
-    }
-    END { print j + 0, p + 0 }'
-}
-busy_percent() { # <seconds> -> whole-machine CPU busy % over that interval
-  local a b
-  read -r -a a <<<"$(machine_ticks)"; sleep "$1"; read -r -a b <<<"$(machine_ticks)"
-  awk -v b="$((b[0] - a[0]))" -v t="$((b[1] - a[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
-}
-# Waits (up to IDLE_WAIT_MAX s) until the machine is quieter than IDLE_BUSY_MAX % busy; prints what it saw.
-wait_for_idle() {
-  local waited=0 busy
-  while :; do
-    busy="$(busy_percent 3)"
-    if (( busy <= ${IDLE_BUSY_MAX:-25} )); then
-      echo "$busy% busy before start, load $(loadavg)"; return 0
-    fi
-    if (( waited >= ${IDLE_WAIT_MAX:-300} )); then
-      log "machine still ${busy}% busy after ${waited}s of waiting; measuring anyway"
-      echo "$busy% busy before start (did not settle within ${waited}s), load $(loadavg)"; return 0
-    fi
-    log "machine ${busy}% busy (other work); waiting for it to settle"
-    sleep 7; waited=$((waited + 10))
-  done
-}
-
-# Single-thread CPU speed probe (RSA-2048 signatures/s, 3 s). This virtual machine's speed drifts with the host's
-# load by tens of percent from one run to the next; the probe, recorded next to each figure, tells such runs apart.
-cpu_probe() {
-  if command -v openssl >/dev/null; then
-    openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ { printf "%.0f", $(NF - 1); found = 1 } END { if (!found) printf "?" }'
-  else
-    printf "?"
-  fi
-}
-
-json_field() { jq -r --arg f "$1" '.[$f] // empty'; }
 urlencode() { jq -rn --arg v "$1" '$v | @uri'; }
 
 # api <method> <path> <bearer token or -> [json body] -> body on stdout; fails unless 2xx.
@@ -316,17 +231,9 @@ start_latchkey() {
   LK_DATA_DIR="$WORK/$label-data"
   mkdir -p "$LK_DATA_DIR"
   local logfile="$WORK/$label-latchkey.log"
-  # shellcheck disable=SC2086
-  (
-    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_ID="$ADMIN_CLIENT_ID"
-    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$ADMIN_CLIENT_SECRET"
-    export LATCHKEY_DATA_DIR="$LK_DATA_DIR"
-    export SERVER_PORT="$LATCHKEY_PORT" SERVER_ADDRESS=127.0.0.1
-    export MANAGEMENT_SERVER_PORT="$LATCHKEY_MGMT_PORT" MANAGEMENT_SERVER_ADDRESS=127.0.0.1
-    exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$WORK/latchkey.jar" \
-      "--latchkey.broker.catalog-dir=$WORK/catalog" "$@" $LATCHKEY_ARGS </dev/null >"$logfile" 2>&1
-  ) &
-  LK_PID=$!
+  # shellcheck disable=SC2086  # LATCHKEY_ARGS holds several arguments
+  spawn_latchkey "$logfile" "$ADMIN_CLIENT_ID" "$ADMIN_CLIENT_SECRET" \
+    "--latchkey.broker.catalog-dir=$WORK/catalog" "$@" $LATCHKEY_ARGS
   log "$label: java $LATCHKEY_JAVA_OPTS -jar latchkey.jar --latchkey.broker.catalog-dir=… $* $LATCHKEY_ARGS (pid $LK_PID, log $logfile)"
   local waited=0 status=""
   while :; do
@@ -418,45 +325,29 @@ update_results() { # <mode> <block file>
 }
 
 machine_info() { # <what else ran on the machine>
-  echo "- Machine: \`nproc\` = $(nproc), $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)," \
-    "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $JAVA_VERSION; $1 on" \
+  echo "- Machine: \`nproc\` = $(nproc), $(cpu_model), $(mem_total); $JAVA_VERSION; $1 on" \
     "the same 2 cores as Latchkey and its embedded PostgreSQL."
   echo "- Latchkey: $JAR_INFO; \`java $LATCHKEY_JAVA_OPTS -jar\`${LATCHKEY_ARGS:+ \`$LATCHKEY_ARGS\`}; fresh data dir"
   echo "  (embedded PostgreSQL 17), local keyring; repo at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')" \
     "plus uncommitted changes."
 }
 
-cp "$LATCHKEY_JAR" "$WORK/latchkey.jar"  # a private copy: a rebuild during the run cannot pull it away
-JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR" 2>/dev/null || echo "$LATCHKEY_JAR"), sha256 $(sha256sum "$WORK/latchkey.jar" | cut -c1-12), built $(date -u -r "$LATCHKEY_JAR" '+%Y-%m-%d %H:%M UTC')"
+copy_latchkey_jar
 
 # --- fetch -------------------------------------------------------------------
 
-wrk_cmd() { # <duration> [script] -> the wrk command line
-  echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" --latency $WRK_EXTRA_ARGS -s "$HERE/${2:-fetch.lua}" "$BASE_URL"
+fetch_wrk_cmd() { # <duration> [script] -> the wrk command line
+  wrk_cmd "$1" "${2:-fetch.lua}" "$BASE_URL" --latency
 }
 
-# fetch_measure <out> [script] [label] -> RESULT line plus server/wrk/others CPU
+# fetch_measure <out> [script] [label] -> RESULT line plus server (and PostgreSQL), wrk and others' CPU, load
 fetch_measure() {
-  local out="$1" script="${2:-fetch.lua}" label="${3:-broker-fetch}" m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
-  read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(server_ticks)"
-  # shellcheck disable=SC2046
-  { time env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL="$label" $(wrk_cmd "$WRK_DURATION" "$script") >"$out" 2>&1; } \
-    2>"$out.time" || { cat "$out" >&2; return 1; }
-  read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(server_ticks)"
-  wrk_cpu="$(awk '{ print $1 + $2 }' "$out.time")"
-  grep '^RESULT' "$out" | tail -n1 | awk \
-    -v hz="$CLK_TCK" -v busy="$((m1[0] - m0[0]))" -v total="$((m1[1] - m0[1]))" \
-    -v srv="$((s1[0] + s1[1] - s0[0] - s0[1]))" -v pg="$((s1[1] - s0[1]))" -v wrk="$wrk_cpu" -v ncpu="$(nproc)" -v la="$(loadavg | tr ' ' '/')" '{
-      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      wall = total / hz / ncpu
-      other = busy / hz - srv / hz - wrk; if (other < 0) other = 0
-      printf "%s server_cpu_ms_per_req=%.3f pg_cpu_ms_per_req=%.3f server_cores=%.2f wrk_cores=%.2f other_cores=%.2f load=%s\n", $0,
-        (v["requests"] > 0 ? 1000 * srv / hz / v["requests"] : 0), (v["requests"] > 0 ? 1000 * pg / hz / v["requests"] : 0),
-        srv / hz / wall, wrk / wall, other / wall, la
-    }'
+  local out="$1" script="${2:-fetch.lua}" label="${3:-broker-fetch}" cpu
+  # shellcheck disable=SC2046  # fetch_wrk_cmd's output is split into arguments on purpose
+  cpu="$(timed_run "$out" "$LK_PID" "$LK_DATA_DIR" \
+    env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL="$label" $(fetch_wrk_cmd "$WRK_DURATION" "$script"))" || return 1
+  result_with_cpu "$out" "$cpu" 1
 }
-
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 cache_stats() { # -> data-key and credential cache counters from the Prometheus endpoint
   curl -s "http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/prometheus" \
@@ -484,7 +375,7 @@ run_noop_reference() {
   done
   log "no-op reference: java $LATCHKEY_JAVA_OPTS -jar noop-server.jar (pid $LK_PID); warm-up $WARMUP_DURATION"
   # shellcheck disable=SC2046
-  env BENCH_LABEL=noop-warmup $(wrk_cmd "$WARMUP_DURATION" noop.lua) >"$WORK/noop-warmup.txt" 2>&1 \
+  env BENCH_LABEL=noop-warmup $(fetch_wrk_cmd "$WARMUP_DURATION" noop.lua) >"$WORK/noop-warmup.txt" 2>&1 \
     || { cat "$WORK/noop-warmup.txt" >&2; stop_latchkey; return 1; }
   NOOP_LINE="$(fetch_measure "$WORK/noop.txt" noop.lua noop-reference)" || { stop_latchkey; return 1; }
   log "$(sed 's/^RESULT //' <<<"$NOOP_LINE")"
@@ -516,11 +407,11 @@ run_fetch() {
   log "seeded: ${counts%%|*} OAuth + ${counts##*|} API-key connections in ${seed_secs}s; both kinds fetch fine"
 
   local idle probe_before probe_after
-  idle="$(wait_for_idle)"
+  idle="$(wait_for_idle), load $(loadavg)"
   probe_before="$(cpu_probe)"
   log "fetch: warm-up $WARMUP_DURATION ($idle; CPU probe $probe_before RSA-2048 signs/s)"
   # shellcheck disable=SC2046
-  env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL=broker-fetch-warmup $(wrk_cmd "$WARMUP_DURATION") \
+  env BROKER_TOKEN="$TOKEN" IDS_FILE="$IDS" BENCH_LABEL=broker-fetch-warmup $(fetch_wrk_cmd "$WARMUP_DURATION") \
     >"$WORK/fetch-warmup.txt" 2>&1 || { cat "$WORK/fetch-warmup.txt" >&2; return 1; }
   grep '^RESULT' "$WORK/fetch-warmup.txt" >&2 || true
 
@@ -531,7 +422,7 @@ run_fetch() {
       jfr="$WORK/fetch.jfr"
       "$BENCH_JAVA_HOME/bin/jcmd" "$LK_PID" JFR.start name=bench settings=profile "filename=$jfr" >/dev/null
     fi
-    log "fetch: measured run $attempt: $(wrk_cmd "$WRK_DURATION" | sed "s#$REPO/##")"
+    log "fetch: measured run $attempt: $(fetch_wrk_cmd "$WRK_DURATION" | sed "s#$REPO/##")"
     line="$(fetch_measure "$WORK/fetch-$attempt.txt")" || return 1
     if [[ -n "$jfr" && $attempt == 1 ]]; then
       "$BENCH_JAVA_HOME/bin/jcmd" "$LK_PID" JFR.stop name=bench >/dev/null
@@ -545,7 +436,7 @@ run_fetch() {
     awk -v a="$other" -v m="${OTHERS_MAX:-0.25}" 'BEGIN { exit !(a <= m) }' && break
     if (( attempt < ${MEASURE_ATTEMPTS:-3} )); then
       log "other processes used $other cores during that run (> ${OTHERS_MAX:-0.25}); repeating it"
-      idle="$(wait_for_idle)"
+      idle="$(wait_for_idle), load $(loadavg)"
     fi
   done
   probe_after="$(cpu_probe)"
@@ -580,7 +471,7 @@ run_fetch() {
     echo "- Warm-up: $WARMUP_DURATION with the same command; machine before it: $idle."
     echo
     echo '```'
-    echo "$(wrk_cmd "$WRK_DURATION" | sed "s#$REPO/##")   # BROKER_TOKEN, IDS_FILE from the environment"
+    echo "$(fetch_wrk_cmd "$WRK_DURATION" | sed "s#$REPO/##")   # BROKER_TOKEN, IDS_FILE from the environment"
     echo '```'
     echo
     echo "| run | requests/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | bad body | socket errors | server CPU ms/req (of which PostgreSQL) | server cores | wrk cores | others' cores | load avg (1/5/15 min, after) |"
@@ -657,10 +548,10 @@ run_storm() {
     "$(jq -cn --arg id "$STORM_CLIENT_ID" --arg s "$STORM_CLIENT_SECRET" '{clientId: $id, clientSecret: $s}')" >/dev/null
 
   local idle probe
-  idle="$(wait_for_idle)"
+  idle="$(wait_for_idle), load $(loadavg)"
   probe="$(cpu_probe)"
   local m0 s0 m1 s1
-  read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(server_ticks)"
+  read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(server_ticks "$LK_PID" "$LK_DATA_DIR")"
   local ids="$WORK/storm-ids.txt"
   seed storm "$ids" "oauth-provider=$STORM_PROVIDER_ID" "start-in=$STORM_START_IN" "spread=$STORM_SPREAD" \
     "expires-after=$STORM_EXPIRES_AFTER" || return 1
@@ -679,7 +570,7 @@ run_storm() {
     sleep 2
   done
   sleep 3  # let stragglers (a second refresh would be a bug) show up before counting
-  read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(server_ticks)"
+  read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(server_ticks "$LK_PID" "$LK_DATA_DIR")"
   local watch_secs=$((SECONDS - started))
   local pstats
   pstats="$(curl -s "$stats_url")"
@@ -770,8 +661,7 @@ for mode in $MODES; do
     fetch) run_fetch || FAILED=1 ;;
     storm) run_storm || FAILED=1 ;;
   esac
-  stop_latchkey
-  stop_provider
+  stop_servers
 done
 log "results written to $RESULTS_FILE"
 exit $FAILED

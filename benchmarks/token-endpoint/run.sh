@@ -41,6 +41,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 KEYCLOAK_SH="$REPO/tools/keycloak/keycloak.sh"
 REALM_DIR="$HERE/keycloak-realm"
+# shellcheck disable=SC2034  # read by log() in lib.sh
+LOG_PREFIX="[bench]"
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$HERE/../lib.sh"
 
 TARGETS="${1:-both}"
 case "$TARGETS" in
@@ -76,22 +80,10 @@ LK_TOKEN_URL="http://127.0.0.1:$LATCHKEY_PORT/oauth2/token"
 LK_INTROSPECT_URL="http://127.0.0.1:$LATCHKEY_PORT/oauth2/introspect"
 LK_READY_URL="http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/health/readiness"
 
-log() { echo "[bench] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
 # --- prerequisites -----------------------------------------------------------
 
-if ! command -v wrk >/dev/null; then
-  if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
-    log "wrk not found; installing the Debian package"
-    while pgrep -x apt-get >/dev/null || pgrep -x apt >/dev/null || pgrep -x dpkg >/dev/null; do
-      log "waiting for a running apt/dpkg to finish"; sleep 5
-    done
-    apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
-  fi
-  command -v wrk >/dev/null || die "wrk is required (Debian package 'wrk')"
-fi
-command -v curl >/dev/null || die "curl is required"
+ensure_wrk
+require_tools curl
 grep -q "\"$CLIENT_SECRET\"" "$REALM_DIR/bench-realm.json" \
   || die "client secret in run.sh and $REALM_DIR/bench-realm.json differ"
 
@@ -114,8 +106,6 @@ fi
 JAVA_BIN="$BENCH_JAVA_HOME/bin/java"
 JAVA_VERSION="$("$JAVA_BIN" -version 2>&1 | sed -n '2p')"
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")"
 KC_STARTED=0
 LK_PID=""
@@ -123,7 +113,7 @@ LK_DATA_DIR=""
 
 stop_latchkey() {
   [[ -n "$LK_PID" ]] || return 0
-  local i pmf pgpid
+  local i
   if kill -0 "$LK_PID" 2>/dev/null; then
     log "stopping Latchkey (pid $LK_PID)"
     kill -TERM -- "-$LK_PID" 2>/dev/null || kill -TERM "$LK_PID" 2>/dev/null || true
@@ -133,19 +123,7 @@ stop_latchkey() {
       kill -KILL -- "-$LK_PID" 2>/dev/null || kill -KILL "$LK_PID" 2>/dev/null || true
     fi
   fi
-  # The embedded PostgreSQL may outlive the JVM: stop the postmaster whose
-  # data directory is inside our LATCHKEY_DATA_DIR (by its own pid file).
-  if [[ -n "$LK_DATA_DIR" && -d "$LK_DATA_DIR" ]]; then
-    while IFS= read -r pmf; do
-      pgpid="$(head -n1 "$pmf" 2>/dev/null || true)"
-      if [[ "$pgpid" =~ ^[0-9]+$ ]] && kill -0 "$pgpid" 2>/dev/null; then
-        log "stopping embedded PostgreSQL left running (pid $pgpid)"
-        kill -TERM "$pgpid" 2>/dev/null || true
-        for ((i = 0; i < 20; i++)); do kill -0 "$pgpid" 2>/dev/null || break; sleep 0.5; done
-        kill -0 "$pgpid" 2>/dev/null && kill -KILL "$pgpid" 2>/dev/null || true
-      fi
-    done < <(find "$LK_DATA_DIR" -name postmaster.pid 2>/dev/null)
-  fi
+  stop_leftover_postgres "$LK_DATA_DIR"
   LK_PID=""
 }
 
@@ -156,30 +134,15 @@ stop_keycloak() {
   fi
 }
 
-cleanup() {
-  local rc=$?
+stop_servers() {
   stop_latchkey
   stop_keycloak
-  if [[ "${KEEP_WORK:-0}" == 1 || $rc -ne 0 ]]; then
-    log "work dir kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- helpers -----------------------------------------------------------------
-
-json_field() { # <field> < json
-  if command -v jq >/dev/null; then
-    jq -r --arg f "$1" '.[$f] // empty'
-  else
-    python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
-  fi
-}
 
 # get_token <token url> <body> -> prints the access token; fails loudly.
 get_token() {
@@ -207,98 +170,19 @@ check_introspection() { # <url> <token>
   fi
 }
 
-# CPU accounting, so that a run disturbed by other work on this (shared)
-# machine can be told from a clean one.
-CLK_TCK="$(getconf CLK_TCK)"
-machine_ticks() { # -> "<busy ticks> <total ticks>" summed over all CPUs
-  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat
-}
-server_ticks() { # -> CPU ticks used so far by the server under test: every live process of the
-  # session $SERVER_SID, plus (Latchkey) the embedded PostgreSQL, whose postmaster and
-  # backends each run in a session of their own: the postmaster named in a postmaster.pid
-  # under $SERVER_PG_DIR and its children, including children that have already exited.
-  local pm="" f
-  if [[ -n "${SERVER_PG_DIR:-}" ]]; then
-    f="$(find "$SERVER_PG_DIR" -name postmaster.pid 2>/dev/null | head -n1)"
-    [[ -n "$f" ]] && pm="$(head -n1 "$f" 2>/dev/null)"
-  fi
-  for f in /proc/[0-9]*/stat; do
-    cat "$f" 2>/dev/null
-    echo
-  done | awk -v sid="$SERVER_SID" -v pm="${pm:--1}" '
-    NF {
-      pid = $1; sub(/^.*\) /, "")   # now $2 = ppid, $4 = session, $12..$15 = utime stime cutime cstime
-      if ($4 == sid) t += $12 + $13
-      else if (pid == pm || $2 == pm) t += $12 + $13 + $14 + $15
-    }
-    END { print t + 0 }'
-}
-busy_percent() { # <seconds> -> whole-machine CPU busy % over that interval
-  local a b
-  read -r -a a <<<"$(machine_ticks)"; sleep "$1"; read -r -a b <<<"$(machine_ticks)"
-  awk -v b="$((b[0] - a[0]))" -v t="$((b[1] - a[1]))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
-}
-# Wait (up to IDLE_WAIT_MAX seconds) until the machine is quieter than
-# IDLE_BUSY_MAX % busy, so that we do not start measuring on top of a build.
-wait_for_idle() {
-  local waited=0 busy
-  while :; do
-    busy="$(busy_percent 3)"
-    if (( busy <= ${IDLE_BUSY_MAX:-25} )); then
-      IDLE_BEFORE["$1"]="$busy% busy before start"
-      return 0
-    fi
-    if (( waited >= ${IDLE_WAIT_MAX:-300} )); then
-      log "machine still ${busy}% busy after ${waited}s of waiting; measuring anyway"
-      IDLE_BEFORE["$1"]="$busy% busy before start (did not settle within ${waited}s)"
-      return 0
-    fi
-    log "machine ${busy}% busy (other work); waiting for it to settle"
-    sleep 7; waited=$((waited + 10))
-  done
-}
-
-# Single-thread CPU speed probe (RSA-2048 signatures/s, 3 s).  On a virtual
-# machine the host's load can change the speed of "the same" CPU by tens of
-# percent from one minute to the next; this records it next to each server.
-cpu_probe() {
-  if command -v openssl >/dev/null; then
-    openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ { printf "%.0f", $(NF - 1); found = 1 } END { if (!found) printf "?" }'
-  else
-    printf "?"
-  fi
-}
-
-wrk_cmd() { # <duration> <script> <url>  -> the wrk command line
-  # shellcheck disable=SC2086
-  echo wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$1" $WRK_EXTRA_ARGS -s "$HERE/$2" "$3"
-}
-
 # measure <server> <kind> <script> <url> <out> [ENV=VAL...]: one measured run;
 # prints its RESULT line with CPU figures appended: the server's CPU per
 # request, and the CPU that neither the server nor wrk used (other processes
 # on this shared machine), in cores on average over the run.
 measure() {
-  local server="$1" kind="$2" script="$3" url="$4" out="$5"
+  local server="$1" kind="$2" script="$3" url="$4" out="$5" cpu
   shift 5
-  local m0 m1 s0 s1 wrk_cpu TIMEFORMAT='%U %S'
-  read -r -a m0 <<<"$(machine_ticks)"; s0="$(server_ticks)"
   # shellcheck disable=SC2046  # wrk_cmd's output is split into arguments on purpose
-  { time env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
-      $(wrk_cmd "$WRK_DURATION" "$script" "$url") >"$out" 2>&1; } 2>"$out.time" \
-    || { cat "$out" >&2; return 1; }
-  read -r -a m1 <<<"$(machine_ticks)"; s1="$(server_ticks)"
-  wrk_cpu="$(awk '{ print $1 + $2 }' "$out.time")"
+  cpu="$(timed_run "$out" "$SERVER_SID" "$SERVER_PG_DIR" \
+    env CLIENT_ID="$CLIENT_ID" CLIENT_SECRET="$CLIENT_SECRET" BENCH_LABEL="$server-$kind" "$@" \
+    $(wrk_cmd "$WRK_DURATION" "$script" "$url"))" || return 1
   sed -n '/^----/,$p' "$out" | grep -v '^RESULT' >&2
-  grep '^RESULT' "$out" | tail -n1 | awk \
-    -v hz="$CLK_TCK" -v busy="$((m1[0] - m0[0]))" -v total="$((m1[1] - m0[1]))" \
-    -v srv="$((s1 - s0))" -v wrk="$wrk_cpu" -v ncpu="$(nproc)" '{
-      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      wall = total / hz / ncpu
-      other = busy / hz - srv / hz - wrk; if (other < 0) other = 0
-      printf "%s server_cpu_ms_per_req=%.3f server_cores=%.2f wrk_cores=%.2f other_cores=%.2f\n", $0,
-        (v["requests"] > 0 ? 1000 * srv / hz / v["requests"] : 0), srv / hz / wall, wrk / wall, other / wall
-    }'
+  result_with_cpu "$out" "$cpu" 0
 }
 
 # run_wrk <server> <kind> <script> <url> [ENV=VAL...]: warm-up, then the
@@ -319,7 +203,7 @@ run_wrk() {
   for ((attempt = 1; attempt <= ${MEASURE_ATTEMPTS:-3}; attempt++)); do
     log "$server $kind: measured run $attempt, $WRK_DURATION  ($(wrk_cmd "$WRK_DURATION" "$script" "$url"))"
     line="$(measure "$server" "$kind" "$script" "$url" "$WORK/$server-$kind-$attempt.txt" "$@")" || return 1
-    other="$(sed -n 's/.* other_cores=\([^ ]*\).*/\1/p' <<<"$line")"
+    other="$(field "$line" other_cores)"
     log "$(sed 's/.*server_cpu/server_cpu/' <<<"$line")"
     if awk -v a="$other" -v b="$best_other" 'BEGIN { exit !(a < b) }'; then
       best="$line"; best_other="$other"
@@ -329,7 +213,7 @@ run_wrk() {
     fi
     if (( attempt < ${MEASURE_ATTEMPTS:-3} )); then
       log "other processes used $other cores during that run (> ${OTHERS_MAX:-0.25}); repeating it"
-      wait_for_idle "$server-$kind-retry"
+      wait_for_idle >/dev/null  # the report shows the state before the server started
     else
       log "WARNING: every measured run was disturbed by other processes; keeping the least disturbed (others $best_other cores)"
       DISTURBED["$server-$kind"]=1
@@ -345,10 +229,10 @@ JAR_INFO="-"
 SERVER_SID=""
 SERVER_PG_DIR=""
 
-field() { # <key> <name> -> value from a RESULT line, or "-"
+result_field() { # <key> <name> -> value from the RESULT line of that run, or "-"
   local line="${RESULT[$1]:-}"
   [[ -n "$line" ]] || { echo "-"; return; }
-  sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$line"
+  field "$line" "$2"
 }
 
 bench_server() { # <server> <token url> <introspect url> <cc body>
@@ -370,7 +254,7 @@ bench_server() { # <server> <token url> <introspect url> <cc body>
 run_keycloak() {
   port_in_use "$KEYCLOAK_PORT" && { NOTE[keycloak]="port $KEYCLOAK_PORT already in use"; return 1; }
   log "=== Keycloak ==="
-  wait_for_idle keycloak
+  IDLE_BEFORE[keycloak]="$(wait_for_idle)"
   CPU_PROBE[keycloak]="before: $(cpu_probe)"
   local -a kcenv=(KC_RUN_DIR="$WORK/keycloak" KC_JAVA_HOME="$BENCH_JAVA_HOME" KC_START_TIMEOUT="$START_TIMEOUT")
   [[ "$KC_HEAP" != kc-default ]] && kcenv+=(JAVA_OPTS_KC_HEAP="$KC_HEAP")
@@ -402,25 +286,13 @@ run_latchkey() {
     port_in_use "$p" && { NOTE[latchkey]="port $p already in use"; return 1; }
   done
   log "=== Latchkey ==="
-  # Run a private copy, so that a rebuild of launcher/target during the run
-  # cannot pull the jar from under the JVM.
-  cp "$LATCHKEY_JAR" "$WORK/latchkey.jar"
-  JAR_INFO="$(realpath --relative-to="$REPO" "$LATCHKEY_JAR"), sha256 $(sha256sum "$WORK/latchkey.jar" | cut -c1-12), built $(date -u -r "$LATCHKEY_JAR" '+%Y-%m-%d %H:%M UTC')"
-  wait_for_idle latchkey
+  copy_latchkey_jar
+  IDLE_BEFORE[latchkey]="$(wait_for_idle)"
   CPU_PROBE[latchkey]="before: $(cpu_probe)"
   LK_DATA_DIR="$WORK/latchkey-data"
   mkdir -p "$LK_DATA_DIR"
   local logfile="$WORK/latchkey.log"
-  # shellcheck disable=SC2086
-  (
-    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_ID="$CLIENT_ID"
-    export LATCHKEY_BOOTSTRAP_ADMIN_CLIENT_SECRET="$CLIENT_SECRET"
-    export LATCHKEY_DATA_DIR="$LK_DATA_DIR"
-    export SERVER_PORT="$LATCHKEY_PORT" SERVER_ADDRESS=127.0.0.1
-    export MANAGEMENT_SERVER_PORT="$LATCHKEY_MGMT_PORT" MANAGEMENT_SERVER_ADDRESS=127.0.0.1
-    exec setsid "$JAVA_BIN" $LATCHKEY_JAVA_OPTS -jar "$WORK/latchkey.jar" </dev/null >"$logfile" 2>&1
-  ) &
-  LK_PID=$!
+  spawn_latchkey "$logfile" "$CLIENT_ID" "$CLIENT_SECRET"
   SERVER_SID="$LK_PID"         # setsid: the JVM leads its own session
   SERVER_PG_DIR="$LK_DATA_DIR"  # the embedded PostgreSQL does not stay in it (see server_ticks)
   log "java $LATCHKEY_JAVA_OPTS -jar $LATCHKEY_JAR  (pid $LK_PID, log $logfile)"
@@ -481,16 +353,16 @@ row() { # <server> -> a markdown table row
     return
   fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" \
-    "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
-    "$(field "$s-cc" max_ms)" "$(( $(field "$s-cc" non2xx | sed 's/-/0/') + $(field "$s-cc" bad_body | sed 's/-/0/') ))" \
-    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)" \
-    "$(( $(field "$s-introspect" non2xx | sed 's/-/0/') + $(field "$s-introspect" bad_body | sed 's/-/0/') ))"
+    "$(result_field "$s-cc" rps)" "$(result_field "$s-cc" p50_ms)" "$(result_field "$s-cc" p90_ms)" "$(result_field "$s-cc" p99_ms)" \
+    "$(result_field "$s-cc" max_ms)" "$(( $(result_field "$s-cc" non2xx | sed 's/-/0/') + $(result_field "$s-cc" bad_body | sed 's/-/0/') ))" \
+    "$(result_field "$s-introspect" rps)" "$(result_field "$s-introspect" p50_ms)" "$(result_field "$s-introspect" p99_ms)" \
+    "$(( $(result_field "$s-introspect" non2xx | sed 's/-/0/') + $(result_field "$s-introspect" bad_body | sed 's/-/0/') ))"
 }
 
 verdict() {
   local kc lk kcp lkp
-  kc="$(field keycloak-cc rps)"; lk="$(field latchkey-cc rps)"
-  kcp="$(field keycloak-cc p99_ms)"; lkp="$(field latchkey-cc p99_ms)"
+  kc="$(result_field keycloak-cc rps)"; lk="$(result_field latchkey-cc rps)"
+  kcp="$(result_field keycloak-cc p99_ms)"; lkp="$(result_field latchkey-cc p99_ms)"
   if [[ "$kc" == "-" || "$lk" == "-" ]]; then
     echo "Target (Latchkey >= 4x Keycloak client_credentials grants/s, lower p99): not evaluated, both figures are needed."
     return
@@ -501,15 +373,13 @@ verdict() {
     printf "Target (Latchkey >= 4x Keycloak client_credentials grants/s, lower p99): %s -- %.2fx grants/s, p99 %.2f ms vs %.2f ms.", ok, ratio, lkp, kcp
   }'
   local ki li
-  ki="$(field keycloak-introspect rps)"; li="$(field latchkey-introspect rps)"
+  ki="$(result_field keycloak-introspect rps)"; li="$(result_field latchkey-introspect rps)"
   if [[ "$ki" != "-" && "$li" != "-" ]]; then
     awk -v a="$li" -v b="$ki" 'BEGIN { printf " Introspections/s: %.2fx Keycloak.", a / b }'
   fi
   echo
 }
 
-CPU_MODEL="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-MEM_TOTAL="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 GIT_REV="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
 
@@ -520,8 +390,8 @@ WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
   echo
   echo "## Machine"
   echo
-  echo "- CPU: \`nproc\` = $(nproc), $CPU_MODEL"
-  echo "- Memory: $MEM_TOTAL"
+  echo "- CPU: \`nproc\` = $(nproc), $(cpu_model)"
+  echo "- Memory: $(mem_total)"
   echo "- Kernel: $(uname -sr)"
   echo "- JDK (both servers): $JAVA_VERSION"
   echo "- Load generator: $WRK_VERSION, on the same machine and cores as the server under test"
@@ -573,7 +443,7 @@ WRK_VERSION="$( (wrk -v 2>&1 || true) | head -n1 | cut -d' ' -f1-2)"
   echo "|---|---|---:|---:|---:|---:|---:|"
   for k in keycloak-cc keycloak-introspect latchkey-cc latchkey-introspect; do
     [[ -n "${RESULT[$k]:-}" ]] || continue
-    echo "| $k | ${IDLE_BEFORE[${k%%-*}]:-} | ${ATTEMPTS[$k]:-1}${DISTURBED[$k]:+ (all disturbed)} | $(field "$k" server_cpu_ms_per_req) | $(field "$k" server_cores) | $(field "$k" wrk_cores) | $(field "$k" other_cores) |"
+    echo "| $k | ${IDLE_BEFORE[${k%%-*}]:-} | ${ATTEMPTS[$k]:-1}${DISTURBED[$k]:+ (all disturbed)} | $(result_field "$k" server_cpu_ms_per_req) | $(result_field "$k" server_cores) | $(result_field "$k" wrk_cores) | $(result_field "$k" other_cores) |"
   done
   echo
   echo "Single-thread CPU speed probe (\`openssl speed -seconds 3 rsa2048\`, RSA-2048 signatures/s) before starting and after"
@@ -598,9 +468,9 @@ echo
 echo "server    | grants/s  | p50 ms | p90 ms | p99 ms | introspections/s | p50 ms | p99 ms | others' cores (cc/introspect)"
 for s in keycloak latchkey; do
   printf '%-9s | %9s | %6s | %6s | %6s | %16s | %6s | %6s | %s / %s\n' "$s" \
-    "$(field "$s-cc" rps)" "$(field "$s-cc" p50_ms)" "$(field "$s-cc" p90_ms)" "$(field "$s-cc" p99_ms)" \
-    "$(field "$s-introspect" rps)" "$(field "$s-introspect" p50_ms)" "$(field "$s-introspect" p99_ms)" \
-    "$(field "$s-cc" other_cores)" "$(field "$s-introspect" other_cores)"
+    "$(result_field "$s-cc" rps)" "$(result_field "$s-cc" p50_ms)" "$(result_field "$s-cc" p90_ms)" "$(result_field "$s-cc" p99_ms)" \
+    "$(result_field "$s-introspect" rps)" "$(result_field "$s-introspect" p50_ms)" "$(result_field "$s-introspect" p99_ms)" \
+    "$(result_field "$s-cc" other_cores)" "$(result_field "$s-introspect" other_cores)"
 done
 verdict
 for s in keycloak latchkey; do
