@@ -13,7 +13,6 @@ import dev.latchkey.broker.credential.CredentialStore;
 import dev.latchkey.broker.credential.JsonMaps;
 import dev.latchkey.broker.credential.StoredCredential;
 import dev.latchkey.broker.events.RequestContext;
-import dev.latchkey.broker.refresh.RefreshPolicy;
 import dev.latchkey.broker.refresh.RefreshResult;
 import dev.latchkey.broker.refresh.Refresher;
 import java.time.Clock;
@@ -52,20 +51,22 @@ public final class TokenService {
     public TokenView fetch(UUID connectionId, BrokerCaller caller) {
         StoredCredential credential = visible(store.findForServing(connectionId), connectionId, caller, "credential.read");
         requireActive(credential);
-        RefreshPolicy policy = refresher.policy();
-        Instant expiry = policy.effectiveExpiry(credential.issuedAt(), credential.expiresAt(),
-                credential.expirySource(), credential.learnedLifetimeSeconds());
+        Instant expiry = effectiveExpiry(credential);
         Instant now = clock.instant();
         boolean refreshed = false;
-        if (policy.mustRefreshBeforeServing(credential.issuedAt(), expiry, now)) {
+        if (refresher.policy().mustRefreshBeforeServing(credential.issuedAt(), expiry, now)) {
             RefreshResult result = refresher.refresh(connectionId, credential.version(), Refresher.Trigger.FETCH,
                     Actor.service(caller.clientId()));
             boolean stillValid = expiry != null && now.isBefore(expiry);
-            credential = settle(result, stillValid ? credential : null);
+            StoredCredential settled = settle(result, stillValid ? credential : null);
+            if (settled != credential) {
+                credential = settled;
+                expiry = effectiveExpiry(settled);
+            }
             refreshed = result.kind() == RefreshResult.Kind.REFRESHED;
         }
         reads.read(caller.clientId(), credential.tenant(), connectionId);
-        return view(credential, refreshed);
+        return view(credential, expiry, refreshed);
     }
 
     /**
@@ -82,13 +83,13 @@ public final class TokenService {
             if (rejectedVersion > credential.version()) {
                 throw new BrokerException(BrokerException.Reason.INVALID_REQUEST, "version is newer than the current one");
             }
-            return view(credential, false);
+            return view(credential, effectiveExpiry(credential), false);
         }
         RefreshResult result = refresher.refresh(connectionId, credential.version(),
                 rejectedVersion == null ? Refresher.Trigger.FORCED : Refresher.Trigger.REJECTED,
                 Actor.service(caller.clientId()));
         StoredCredential settled = settle(result, null);
-        return view(settled, result.kind() == RefreshResult.Kind.REFRESHED);
+        return view(settled, effectiveExpiry(settled), result.kind() == RefreshResult.Kind.REFRESHED);
     }
 
     private StoredCredential settle(RefreshResult result, StoredCredential fallback) {
@@ -129,14 +130,17 @@ public final class TokenService {
         }
     }
 
-    private TokenView view(StoredCredential credential, boolean refreshed) {
+    private Instant effectiveExpiry(StoredCredential credential) {
+        return refresher.policy().effectiveExpiry(credential.issuedAt(), credential.expiresAt(),
+                credential.expirySource(), credential.learnedLifetimeSeconds());
+    }
+
+    private TokenView view(StoredCredential credential, Instant expiry, boolean refreshed) {
         Secret secret = sealer.openAccess(credential);
         String username = credential.kind() == CredentialKind.BASIC
                 ? JsonMaps.read(credential.metadataJson()).get("username") : null;
         return new TokenView(credential.connectionId(), credential.tenant(), credential.providerId(),
-                credential.kind(), secret, username, credential.tokenType(),
-                refresher.policy().effectiveExpiry(credential.issuedAt(), credential.expiresAt(),
-                        credential.expirySource(), credential.learnedLifetimeSeconds()),
-                credential.version(), credential.metadataJson(), refreshed);
+                credential.kind(), secret, username, credential.tokenType(), expiry, credential.version(),
+                credential.metadataJson(), refreshed);
     }
 }

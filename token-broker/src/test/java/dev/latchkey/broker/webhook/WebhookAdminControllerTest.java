@@ -9,13 +9,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import dev.latchkey.audit.TestDatabase;
-import dev.latchkey.vault.EnvelopeSealer;
 import java.util.UUID;
 import org.hamcrest.Matchers;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -25,34 +21,19 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The HTTP adapter only: status codes, bodies and problem+json over a real endpoint service and database. */
-class WebhookAdminControllerTest {
+class WebhookAdminControllerTest extends WebhookStoreTest {
 
     private static final String PATH = "/admin/v1/broker/webhooks";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
     private static MockMvc mvc;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
         WebhookEndpoints endpoints = new WebhookEndpoints(db.node().dsl(), sealer, false);
         mvc = MockMvcBuilders.standaloneSetup(new WebhookAdminController(endpoints))
                 .setControllerAdvice(new WebhookAdminErrors())
                 .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        db.clear("webhook_outbox", "webhook_endpoints");
     }
 
     @Test

@@ -3,9 +3,7 @@ package dev.latchkey.broker.webhook;
 import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.audit.TestNode;
-import dev.latchkey.vault.EnvelopeSealer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,29 +13,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Two Latchkey nodes (own pools, own DSLContexts, own dispatchers) draining one outbox at the same time. */
-class WebhookConcurrentDispatchTest {
+class WebhookConcurrentDispatchTest extends WebhookStoreTest {
 
     private static final int EVENTS = 200;
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
-    }
-
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
 
     @Test
     void whenTwoNodesDrainTheOutboxConcurrentlyThenEveryEventIsDeliveredExactlyOnce() throws Exception {

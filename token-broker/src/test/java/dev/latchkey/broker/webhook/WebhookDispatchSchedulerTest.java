@@ -3,37 +3,19 @@ package dev.latchkey.broker.webhook;
 import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.audit.TestNode;
-import dev.latchkey.vault.EnvelopeSealer;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 @ExtendWith(OutputCaptureExtension.class)
-class WebhookDispatchSchedulerTest {
+class WebhookDispatchSchedulerTest extends WebhookStoreTest {
 
     private static final Duration POLL = Duration.ofMillis(20);
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
-    }
-
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
 
     @Test
     void whenStoppedThenNoFurtherRoundRuns() throws InterruptedException {
@@ -54,8 +36,6 @@ class WebhookDispatchSchedulerTest {
             assertThat(scheduler.isRunning()).isFalse();
             assertThat(receiver.received()).hasSize(1);
             assertThat(db.node().dsl().fetchCount(WEBHOOK_OUTBOX, WEBHOOK_OUTBOX.DELIVERED_AT.isNull())).isEqualTo(1);
-        } finally {
-            db.clear("webhook_outbox", "webhook_endpoints");
         }
     }
 

@@ -4,11 +4,9 @@ import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.broker.webhook.TestReceiver.Answer;
 import dev.latchkey.broker.webhook.TestReceiver.Received;
 import dev.latchkey.db.tables.records.WebhookOutboxRecord;
-import dev.latchkey.vault.EnvelopeSealer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -19,7 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,13 +26,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Delivery against a real PostgreSQL and a real HTTP receiver on 127.0.0.1. */
-class WebhookDispatcherTest {
+class WebhookDispatcherTest extends WebhookStoreTest {
 
     private static final Duration BASE = Duration.ofMillis(200);
     private static final Duration SLACK = Duration.ofSeconds(1);
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
     private static WebhookEndpoints endpoints;
     private static WebhookOutbox outbox;
 
@@ -44,21 +39,12 @@ class WebhookDispatcherTest {
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
         endpoints = new WebhookEndpoints(db.node().dsl(), sealer, true);
         outbox = new WebhookOutbox(db.node().dsl());
     }
 
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
-
     @BeforeEach
     void setUp() {
-        db.clear("webhook_outbox", "webhook_endpoints");
         receiver = new TestReceiver();
         dispatcher = dispatcher(WebhookDispatchSettings.defaults().withBackoff(BASE, Duration.ofSeconds(10)));
     }

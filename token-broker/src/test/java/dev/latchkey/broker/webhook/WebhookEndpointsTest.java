@@ -4,8 +4,6 @@ import static dev.latchkey.db.Tables.WEBHOOK_ENDPOINTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.latchkey.audit.TestDatabase;
-import dev.latchkey.vault.EnvelopeSealer;
 import dev.latchkey.vault.SealContext;
 import dev.latchkey.vault.SealedDataException;
 import dev.latchkey.vault.SecretBytes;
@@ -13,38 +11,21 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class WebhookEndpointsTest {
+class WebhookEndpointsTest extends WebhookStoreTest {
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
     private static WebhookEndpoints endpoints;
     private static WebhookEndpoints strictEndpoints;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
         endpoints = new WebhookEndpoints(db.node().dsl(), sealer, true);
         strictEndpoints = new WebhookEndpoints(db.node().dsl(), sealer, false);
-    }
-
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        db.clear("webhook_outbox", "webhook_endpoints");
     }
 
     @Test

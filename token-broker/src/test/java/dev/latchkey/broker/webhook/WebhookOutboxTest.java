@@ -4,46 +4,27 @@ import static dev.latchkey.db.Tables.WEBHOOK_OUTBOX;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.latchkey.audit.TestDatabase;
 import dev.latchkey.db.tables.records.WebhookOutboxRecord;
-import dev.latchkey.vault.EnvelopeSealer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-class WebhookOutboxTest {
+class WebhookOutboxTest extends WebhookStoreTest {
 
-    private static TestDatabase db;
-    private static EnvelopeSealer sealer;
     private static WebhookEndpoints endpoints;
     private static WebhookOutbox outbox;
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.start();
-        sealer = TestSealers.sealer();
         endpoints = new WebhookEndpoints(db.node().dsl(), sealer, false);
         outbox = new WebhookOutbox(db.node().dsl());
-    }
-
-    @AfterAll
-    static void stop() {
-        sealer.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        db.clear("webhook_outbox", "webhook_endpoints");
     }
 
     @Test
