@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,7 +22,8 @@ import java.util.UUID;
  * <p>Both are written under unique names ending in {@value #PARTIAL_SUFFIX}, forced to disk, and renamed only when
  * the range is complete, just before the deletion of its rows commits: a name without the suffix always holds a
  * whole, verifiable range, and an archive that fails removes what it wrote. A crash mid-write can leave a
- * {@code .partial} file behind; it is never an archive and may be deleted. If the commit itself fails after the
+ * {@code .partial} file behind; it is never an archive, and the next {@link #open(long, long)} deletes it. If the
+ * commit itself fails after the
  * rename, the files stay: they hold rows that are still in the table, and the next archive of that range replaces
  * them. Nodes may share the directory, since ranges are chosen under the chain lock.
  */
@@ -60,8 +62,18 @@ public final class ArchiveDirectory implements ArchiveTarget {
         return dir.resolve("audit-" + firstSeq + "-" + lastSeq + ".summary.json");
     }
 
+    /**
+     * Starts a range, after deleting what interrupted archives left (see the class comment). Retention calls this
+     * under the chain lock, so no node sharing the directory is writing an archive meanwhile; a node's start-up
+     * write check has a name of its own and is left alone.
+     */
     @Override
     public Output open(long firstSeq, long lastSeq) throws IOException {
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, "audit-*" + PARTIAL_SUFFIX)) {
+            for (Path leftover : leftovers) {
+                Files.deleteIfExists(leftover);
+            }
+        }
         return new Pending(rowsFile(firstSeq, lastSeq), summaryFile(firstSeq, lastSeq));
     }
 

@@ -112,6 +112,20 @@ public final class Signatures {
         return (keyId, message, signature) -> copy.stream().anyMatch(v -> v.verify(keyId, message, signature));
     }
 
+    /**
+     * The public half of a key pair as PEM ({@code -----BEGIN PUBLIC KEY-----}), what {@link #parsePublicKeyPem}
+     * reads back.
+     *
+     * @throws IllegalArgumentException for an HMAC key, which has no public half
+     */
+    public static String publicKeyPem(SigningKey key) {
+        if (!(key instanceof AsymmetricKey pair)) {
+            throw new IllegalArgumentException("key " + key.keyId() + " has no public half");
+        }
+        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder().encodeToString(pair.publicKey().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+    }
+
     /** A public key from PEM ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo): Ed25519, EC or RSA. */
     public static PublicKey parsePublicKeyPem(String pem) {
         String body = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");

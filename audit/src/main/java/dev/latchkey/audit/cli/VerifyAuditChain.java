@@ -8,6 +8,7 @@ import dev.latchkey.audit.chain.ArchiveSummary;
 import dev.latchkey.audit.chain.AuditVerifier;
 import dev.latchkey.audit.chain.SignatureVerifier;
 import dev.latchkey.audit.chain.Signatures;
+import dev.latchkey.audit.chain.SigningKey;
 import dev.latchkey.audit.chain.VerificationReport;
 import dev.latchkey.db.tables.records.AuditArchivesRecord;
 import dev.latchkey.vault.EnvelopeSealer;
@@ -56,10 +57,15 @@ public final class VerifyAuditChain {
                       | --vault-addr URL --vault-token-env VAR [--vault-mount transit] [--vault-key latchkey]
                       | --kms-key-id ID --kms-region REGION]
                      [--export FILE.jsonl (--archive-first-seq N | --summary FILE.summary.json)] [--json]
+                   VerifyAuditChain --print-checkpoint-public-key --jdbc-url URL [--user USER] [--password-env VAR]
+                     (KEK: as above)
               Keys in variables and files are base64. --password-env defaults to PGPASSWORD.
               Without --export: verifies the chain in the database. With it: verifies an archive export against
               the signed archive summary stored for the range starting at seq N, or against the summary file kept
               next to it (then --jdbc-url is needed only for sealed keys).
+              --print-checkpoint-public-key prints the application's Ed25519 checkpoint key (derived from its sealed
+              seed) as PEM, and its key id on stderr: keep both where the database cannot reach them, for
+              --checkpoint-public-key KEYID=FILE.pem.
               Exit status: 0 verified, 1 tampering found, 2 usage or configuration error.""";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -86,6 +92,12 @@ public final class VerifyAuditChain {
                 : DriverManager.getConnection(o.jdbcUrl, o.user, env.getOrDefault(o.passwordEnv, ""))) {
             DSLContext dsl = connection == null ? null : DSL.using(connection, SQLDialect.POSTGRES);
             Keys keys = new Keys(o, env, dsl);
+            if (o.printPublicKey) {
+                SigningKey key = keys.ed25519();
+                out.print(Signatures.publicKeyPem(key));
+                err.println("key id: " + key.keyId());
+                return 0;
+            }
             AuditVerifier verifier = new AuditVerifier(dsl, keys.chainKey(), keys.checkpointVerifier());
             VerificationReport report;
             if (o.export != null) {
@@ -165,11 +177,16 @@ public final class VerifyAuditChain {
             }
             if (o.ed25519Sealed) {
                 // The application's own checkpoint key; only its verifying half is used here.
-                try (SecretBytes seed = sealed(Signatures.ED25519_SEED_SYSTEM_SECRET_NAME)) {
-                    verifiers.add(Signatures.ed25519FromSeed(seed));
-                }
+                verifiers.add(ed25519());
             }
             return Signatures.anyOf(verifiers);
+        }
+
+        /** The application's Ed25519 checkpoint key, derived from its sealed seed as the application does. */
+        SigningKey ed25519() {
+            try (SecretBytes seed = sealed(Signatures.ED25519_SEED_SYSTEM_SECRET_NAME)) {
+                return Signatures.ed25519FromSeed(seed);
+            }
         }
 
         private SecretBytes fromEnv(String name) {
@@ -231,6 +248,7 @@ public final class VerifyAuditChain {
         Path chainKeyFile;
         boolean sealedChainKey;
         boolean ed25519Sealed;
+        boolean printPublicKey;
         final List<String> publicKeys = new ArrayList<>();
         final List<String> hmacEnvs = new ArrayList<>();
         final List<String> hmacSealed = new ArrayList<>();
@@ -254,6 +272,7 @@ public final class VerifyAuditChain {
                     case "--json" -> o.json = true;
                     case "--sealed-chain-key" -> o.sealedChainKey = true;
                     case "--checkpoint-ed25519-sealed" -> o.ed25519Sealed = true;
+                    case "--print-checkpoint-public-key" -> o.printPublicKey = true;
                     case "--help", "-h" -> throw new IllegalArgumentException("");
                     default -> {
                         if (i + 1 >= args.length) {
@@ -283,6 +302,15 @@ public final class VerifyAuditChain {
                         }
                     }
                 }
+            }
+            if (o.printPublicKey) {
+                if (o.jdbcUrl == null) {
+                    throw new IllegalArgumentException("the checkpoint key is read from the database: give --jdbc-url");
+                }
+                if (o.export != null) {
+                    throw new IllegalArgumentException("--print-checkpoint-public-key verifies nothing: drop --export");
+                }
+                return o;
             }
             boolean sealedKeys = o.sealedChainKey || o.ed25519Sealed || !o.hmacSealed.isEmpty();
             if (o.jdbcUrl == null && (o.summary == null || sealedKeys)) {

@@ -57,6 +57,27 @@ class ArchiveDirectoryTest {
     }
 
     @Test
+    void whenAnEarlierArchiveDiedMidWriteThenTheNextOneDeletesWhatItLeftAndNothingElse() throws IOException {
+        ArchiveDirectory archives = ArchiveDirectory.open(dir);
+        try (ArchiveTarget.Output output = archives.open(1, 2)) {
+            output.complete(summary(1, 2));
+        }
+        // What a process killed between writing and renaming leaves behind, and another node's start-up write check.
+        Files.writeString(dir.resolve("audit-3-4.jsonl.1b0c5d7e-aaaa-4bbb-8ccc-000000000001.partial"), "{\"seq\":3}\n");
+        Files.writeString(dir.resolve("audit-3-4.summary.json.1b0c5d7e-aaaa-4bbb-8ccc-000000000001.partial"), "{");
+        Files.writeString(dir.resolve(".write-check-123.partial"), "");
+
+        try (ArchiveTarget.Output output = archives.open(3, 4)) {
+            output.stream().write("{\"seq\":3}\n{\"seq\":4}\n".getBytes(StandardCharsets.UTF_8));
+            output.complete(summary(3, 4));
+        }
+
+        assertThat(names()).containsExactly(".write-check-123.partial", "audit-1-2.jsonl", "audit-1-2.summary.json",
+                "audit-3-4.jsonl", "audit-3-4.summary.json");
+        assertThat(Files.readString(archives.rowsFile(3, 4))).isEqualTo("{\"seq\":3}\n{\"seq\":4}\n");
+    }
+
+    @Test
     void whenAnArchiveIsClosedWithoutCompletingThenItLeavesNoFile() throws IOException {
         ArchiveDirectory archives = ArchiveDirectory.open(dir);
 

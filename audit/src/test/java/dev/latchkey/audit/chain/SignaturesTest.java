@@ -8,7 +8,6 @@ import dev.latchkey.vault.SecretBytes;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -86,15 +85,19 @@ class SignaturesTest {
         for (String type : List.of("Ed25519", "EC", "RSA")) {
             KeyPair pair = KeyPairGenerator.getInstance(type).generateKeyPair();
             SigningKey signer = Signatures.keyPair("k", pair.getPrivate(), pair.getPublic());
-            String pem = "-----BEGIN PUBLIC KEY-----\n"
-                    + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded())
-                    + "\n-----END PUBLIC KEY-----\n";
+            String pem = Signatures.publicKeyPem(signer);
             SignatureVerifier verifier = Signatures.publicKey("k", Signatures.parsePublicKeyPem(pem));
 
             assertThat(verifier.verify("k", MESSAGE, signer.sign(MESSAGE))).as(type).isTrue();
             assertThat(verifier.verify("k", MESSAGE, new byte[64])).as(type).isFalse();
             assertThatThrownBy(() -> ((SigningKey) verifier).sign(MESSAGE)).isInstanceOf(IllegalStateException.class);
         }
+    }
+
+    @Test
+    void whenAnHmacKeysPublicHalfIsAskedForThenThereIsNone() {
+        assertThatThrownBy(() -> Signatures.publicKeyPem(TestKeys.hmacCheckpointKey()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no public half");
     }
 
     @Test

@@ -59,8 +59,7 @@ class VerifyAuditChainTest {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         checkpointKey = Signatures.keyPair("cli-ed25519", pair.getPrivate(), pair.getPublic());
         publicKeyPem = dir.resolve("checkpoint.pem");
-        Files.writeString(publicKeyPem, "-----BEGIN PUBLIC KEY-----\n"
-                + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        Files.writeString(publicKeyPem, Signatures.publicKeyPem(checkpointKey));
     }
 
     @AfterAll
@@ -135,6 +134,37 @@ class VerifyAuditChainTest {
             assertThat(run.out).startsWith("OK: 10 chained rows, 3 checkpoints");
             assertThat(withoutEd25519.status).isEqualTo(1);
             assertThat(withoutEd25519.out).contains("BAD_CHECKPOINT_SIGNATURE");
+        } finally {
+            dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
+        }
+    }
+
+    @Test
+    void whenThePublicKeyIsPrintedThenItAloneVerifiesTheApplicationsCheckpointsWithoutTheSealedSeed() throws Exception {
+        Path keyring = dir.resolve("print-keyring.json");
+        byte[] ed25519Seed = new byte[32];
+        ed25519Seed[7] = 3;
+        try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
+            seal(sealer, Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed);
+        }
+        SigningKey applicationKey = Signatures.ed25519FromSeed(SecretBytes.copyOf(ed25519Seed));
+        new AuditCheckpointer(dsl, applicationKey, Clock.systemUTC()).checkpoint();
+        try {
+            Run printed = run("--print-checkpoint-public-key", "--keyring-file", keyring.toString());
+            assertThat(printed.status).as(printed.err).isZero();
+            assertThat(printed.out).startsWith("-----BEGIN PUBLIC KEY-----").doesNotContain("PRIVATE");
+            assertThat(printed.err.strip()).isEqualTo("key id: " + applicationKey.keyId());
+
+            Path pem = dir.resolve("printed.pem");
+            Files.writeString(pem, printed.out);
+            Run verified = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key",
+                    "cli-ed25519=" + publicKeyPem, "--checkpoint-public-key", applicationKey.keyId() + "=" + pem);
+            assertThat(verified.status).as(verified.out + verified.err).isZero();
+            assertThat(verified.out).startsWith("OK: 10 chained rows, 2 checkpoints");
+
+            Run withoutKeyring = run("--print-checkpoint-public-key");
+            assertThat(withoutKeyring.status).isEqualTo(2);
+            assertThat(withoutKeyring.err).contains("--keyring-file");
         } finally {
             dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
         }
