@@ -2,6 +2,8 @@ package dev.latchkey.ui;
 
 import dev.latchkey.authz.throttle.FailureThrottle;
 import dev.latchkey.authz.throttle.LoginThrottleFilter;
+import java.util.List;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -12,13 +14,15 @@ import org.springframework.security.web.authentication.AuthenticationSuccessHand
 import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.authentication.session.ChangeSessionIdAuthenticationStrategy;
+import org.springframework.security.web.authentication.session.CompositeSessionAuthenticationStrategy;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.savedrequest.RequestCache;
 
 /**
  * The page chain: login, consent, connected apps, connect pages, developer portal, admin pages, errors. Strict CSP with no inline code and no third-party
- * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login, and no session
- * before it.
+ * origins, {@code frame-ancestors 'none'}, CSRF tokens on every form, session id changed at login, no session
+ * before it, and at most {@code latchkey.sessions.max-per-account} (10) signed-in sessions per account.
  */
 @Configuration(proxyBeanMethods = false)
 public class UiSecurityConfiguration {
@@ -30,10 +34,16 @@ public class UiSecurityConfiguration {
     public static final String CONTENT_SECURITY_POLICY =
             "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /** Signed-in sessions per account (see {@link SessionCap}); also told when sessions end, as a session listener. */
+    @Bean
+    SessionCap sessionCap(@Value("${latchkey.sessions.max-per-account:10}") int maxPerAccount) {
+        return new SessionCap(maxPerAccount);
+    }
+
     @Bean
     @Order(100)
-    SecurityFilterChain pagesFilterChain(HttpSecurity http, FailureThrottle throttle, RequestCache savedRequests)
-            throws Exception {
+    SecurityFilterChain pagesFilterChain(HttpSecurity http, FailureThrottle throttle, RequestCache savedRequests,
+            SessionCap sessionCap) throws Exception {
         // Brute-force limits: a blocked (username, source), source or account is refused before the password check.
         http.addFilterBefore(new LoginThrottleFilter(throttle), UsernamePasswordAuthenticationFilter.class)
                 .authorizeHttpRequests(authorize -> authorize
@@ -49,6 +59,10 @@ public class UiSecurityConfiguration {
                 // would fill the heap. Sessions begin at sign-in.
                 .requestCache(cache -> cache.requestCache(savedRequests))
                 .csrf(csrf -> csrf.csrfTokenRepository(new SessionOrCookieCsrfTokenRepository()))
+                // A new session id at sign-in (fixation), then the per-account bound.
+                .sessionManagement(session -> session.sessionAuthenticationStrategy(
+                        new CompositeSessionAuthenticationStrategy(
+                                List.of(new ChangeSessionIdAuthenticationStrategy(), sessionCap))))
                 .formLogin(form -> form.loginPage("/login")
                         .successHandler(returnToSavedRequest(savedRequests))
                         .failureHandler(sessionlessFailure())

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Session handling on the pages: no session before sign-in (so anonymous traffic allocates nothing on the server),
- * fixation, cookie flags, CSRF enforcement, no user enumeration at login.
+ * fixation, cookie flags, CSRF enforcement, no user enumeration at login, a bound on each account's sessions.
  */
 class SessionSecurityTest {
 
@@ -114,6 +114,38 @@ class SessionSecurityTest {
                 .startsWith(SESSION_COOKIE + "=").contains("SameSite=Lax"));
         assertThat(Http.api().get("/account/apps", "Cookie", SESSION_COOKIE + "=" + before).statusCode())
                 .as("the old id signs in nobody").isEqualTo(302);
+    }
+
+    @Test
+    void whenOneAccountSignsInOverAndOverThenOnlyItsNewestSessionsLive() {
+        int cap = 10; // latchkey.sessions.max-per-account
+        TestOAuth.User user = TestOAuth.user(TestOAuth.team());
+        TestOAuth.User bystander = TestOAuth.user(TestOAuth.team());
+        Http other = Http.browser();
+        TestOAuth.login(other, bystander);
+        int before = TestServer.get().activeSessions();
+
+        List<Http> browsers = new ArrayList<>();
+        for (int i = 0; i < cap + 5; i++) {
+            Http browser = Http.browser();
+            TestOAuth.login(browser, user);
+            browsers.add(browser);
+        }
+
+        assertThat(TestServer.get().activeSessions()).as("a sign-in past the cap ends the oldest session")
+                .isLessThanOrEqualTo(before + cap);
+        for (int i = 0; i < browsers.size(); i++) {
+            int status = browsers.get(i).get("/account/apps").statusCode();
+            assertThat(status).as("sign-in " + (i + 1)).isEqualTo(i < 5 ? 302 : 200);
+        }
+        assertThat(other.get("/account/apps").statusCode()).as("another account's session is untouched")
+                .isEqualTo(200);
+        // Signing out releases a place: the newest sessions stay while a new one is added.
+        HttpResponse<String> loggedOut = browsers.getLast().postForm("/logout",
+                Map.of("_csrf", TestOAuth.csrf(browsers.getLast().get("/account/apps").body())));
+        assertThat(loggedOut.statusCode()).isEqualTo(302);
+        TestOAuth.login(Http.browser(), user);
+        assertThat(browsers.get(5).get("/account/apps").statusCode()).isEqualTo(200);
     }
 
     @Test
