@@ -258,6 +258,64 @@ class TokenAuditTest {
         assertNoRowContains(List.of(wrongSecret, otherWrongSecret, wrongSecret.substring(6)));
     }
 
+    @Test
+    void whenGrantsAreRefusedThenEachIsAuditedWithTheClientAndTheErrorButNotTheValue()
+            throws InterruptedException {
+        String admin = TestOAuth.adminToken();
+        App app = TestOAuth.app(TestOAuth.team(), Map.of()); // authorization_code and refresh_token
+        String code = "lk_ac_" + UUID.randomUUID().toString().replace("-", "");
+        String refreshToken = "lk_rt_" + UUID.randomUUID().toString().replace("-", "");
+        String[] client = {"User-Agent", "grant-audit-test/1.0", "Authorization",
+                Http.basic(app.clientId(), app.clientSecret())};
+
+        // An unknown code is refused while the client authenticates (Spring looks it up to see whether it was issued
+        // with PKCE): a client.authentication failure, recorded one by one and throttled there.
+        for (int i = 0; i < 3; i++) {
+            assertThat(error(Http.api().postForm("/oauth2/token", Map.of("grant_type", "authorization_code",
+                    "code", code, "redirect_uri", TestOAuth.REDIRECT_URI), client))).isEqualTo("invalid_grant");
+        }
+        assertThat(events(admin, "action=client.authentication&actor=" + enc(app.clientId())))
+                .hasSize(3).allSatisfy(e -> {
+                    assertThat(e.get("details").get("reason").asText()).isEqualTo("invalid_grant");
+                    assertThat(e.get("target").get("id").asText()).isEqualTo("/oauth2/token");
+                });
+        // Refusals by the grant itself are counted per second.
+        Map<String, Integer> refusals = new java.util.HashMap<>();
+        for (int i = 0; i < 2; i++) {
+            refusals.merge("refresh_token " + error(Http.api().postForm("/oauth2/token",
+                    Map.of("grant_type", "refresh_token", "refresh_token", refreshToken), client)), 1, Integer::sum);
+        }
+        refusals.merge("client_credentials " + error(Http.api().postForm("/oauth2/token",
+                Map.of("grant_type", "client_credentials"), client)), 1, Integer::sum);
+        assertThat(refusals).isEqualTo(Map.of("refresh_token invalid_grant", 2,
+                "client_credentials unauthorized_client", 1));
+
+        // Counted per second and written by the audit job: wait until every refusal is in.
+        Map<String, Integer> audited = Map.of();
+        for (int i = 0; i < 50 && !audited.equals(refusals); i++) {
+            Thread.sleep(200);
+            List<JsonNode> events = events(admin, "action=token.grant_failed&actor=" + enc(app.clientId()));
+            assertThat(events).allSatisfy(e -> {
+                assertThat(e.get("outcome").asText()).isEqualTo("failure");
+                assertThat(e.get("actor").get("type").asText()).isEqualTo("app");
+                assertThat(e.get("target").get("type").asText()).isEqualTo("grant_type");
+                assertThat(e.get("sourceIp").asText()).isIn("127.0.0.1", "::1");
+                assertThat(e.get("userAgent").asText()).isEqualTo("grant-audit-test/1.0");
+            });
+            audited = events.stream().collect(java.util.stream.Collectors.toMap(
+                    e -> e.get("target").get("id").asText() + " " + e.get("details").get("error").asText(),
+                    e -> e.get("details").get("failures").asInt(), Integer::sum));
+        }
+        assertThat(audited).isEqualTo(refusals);
+        assertNoRowContains(List.of(code, refreshToken, code.substring(6), refreshToken.substring(6)));
+    }
+
+    /** The RFC 6749 error code of a refused token request. */
+    private static String error(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        return Http.json(response).get("error").asText();
+    }
+
     private static String[] with(String[] headers, String... more) {
         List<String> all = new ArrayList<>(List.of(headers));
         all.addAll(List.of(more));

@@ -97,8 +97,14 @@ public class AuditConfiguration {
     }
 
     @Bean
-    AuditJobs auditJobs(AuditChainer chainer, AuditCheckpointer checkpointer, IntrospectionAudit introspections) {
-        return new AuditJobs(chainer, checkpointer, introspections);
+    GrantFailureAudit grantFailureAudit(AuditTrail auditTrail) {
+        return new GrantFailureAudit(auditTrail, Clock.systemUTC());
+    }
+
+    @Bean
+    AuditJobs auditJobs(AuditChainer chainer, AuditCheckpointer checkpointer, IntrospectionAudit introspections,
+            GrantFailureAudit grantFailures) {
+        return new AuditJobs(chainer, checkpointer, introspections, grantFailures);
     }
 
     @Bean

@@ -8,7 +8,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /**
- * Chains committed events every second, writes the introspection counts ({@link IntrospectionAudit}) every second,
+ * Chains committed events every second, writes the introspection and grant-failure counts ({@link IntrospectionAudit},
+ * {@link GrantFailureAudit}) every second,
  * and signs a checkpoint every minute, on every node. There is no pass at
  * shutdown: events left unchained are chained by whichever node runs next (the chain is built from committed rows),
  * and a shutdown pass would only wait on a database that may already be gone (embedded mode stops it first).
@@ -21,11 +22,14 @@ public final class AuditJobs implements DisposableBean {
     private final AuditChainer chainer;
     private final AuditCheckpointer checkpointer;
     private final IntrospectionAudit introspections;
+    private final GrantFailureAudit grantFailures;
 
-    AuditJobs(AuditChainer chainer, AuditCheckpointer checkpointer, IntrospectionAudit introspections) {
+    AuditJobs(AuditChainer chainer, AuditCheckpointer checkpointer, IntrospectionAudit introspections,
+            GrantFailureAudit grantFailures) {
         this.chainer = chainer;
         this.checkpointer = checkpointer;
         this.introspections = introspections;
+        this.grantFailures = grantFailures;
     }
 
     /**
@@ -46,14 +50,15 @@ public final class AuditJobs implements DisposableBean {
     }
 
     @Scheduled(fixedDelayString = "PT1S", initialDelayString = "PT1S")
-    void flushIntrospections() {
+    void flushCounts() {
         introspections.flush();
+        grantFailures.flush();
     }
 
     /** Best effort: the counts of the last interval, if the database is still there (it keeps them otherwise). */
     @Override
     public void destroy() {
-        introspections.flush();
+        flushCounts();
     }
 
     @Scheduled(fixedDelayString = "PT1M", initialDelayString = "PT30S")

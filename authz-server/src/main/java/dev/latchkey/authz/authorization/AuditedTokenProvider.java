@@ -3,6 +3,7 @@ package dev.latchkey.authz.authorization;
 import dev.latchkey.audit.Actor;
 import dev.latchkey.audit.Outcome;
 import dev.latchkey.authz.audit.AuditTrail;
+import dev.latchkey.authz.audit.GrantFailureAudit;
 import dev.latchkey.authz.audit.IntrospectionAudit;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.springframework.security.oauth2.core.OAuth2AccessToken;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AccessTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationCodeAuthenticationToken;
+import org.springframework.security.oauth2.server.authorization.authentication.OAuth2AuthorizationGrantAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2RefreshTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2TokenIntrospectionAuthenticationToken;
 import org.springframework.security.oauth2.server.authorization.authentication.OAuth2TokenRevocationAuthenticationToken;
@@ -30,7 +32,8 @@ import org.springframework.security.oauth2.server.authorization.authentication.O
  *       stick;
  *   <li>client-credentials grants pass through untouched: their event is written in the issuance batch
  *       ({@link IssuanceBatcher});
- *   <li>introspection is a read and is counted by {@link IntrospectionAudit}, not written per call.
+ *   <li>introspection is a read and is counted by {@link IntrospectionAudit}, not written per call;
+ *   <li>a refused grant of any type is counted by {@link GrantFailureAudit}.
  * </ul>
  *
  * Details hold fingerprints (keyed hashes) of tokens, never their values.
@@ -41,13 +44,15 @@ public final class AuditedTokenProvider implements AuthenticationProvider {
     private final JooqOAuth2AuthorizationService authorizations;
     private final AuditTrail audit;
     private final IntrospectionAudit introspections;
+    private final GrantFailureAudit grantFailures;
 
     public AuditedTokenProvider(AuthenticationProvider delegate, JooqOAuth2AuthorizationService authorizations,
-            AuditTrail audit, IntrospectionAudit introspections) {
+            AuditTrail audit, IntrospectionAudit introspections, GrantFailureAudit grantFailures) {
         this.delegate = delegate;
         this.authorizations = authorizations;
         this.audit = audit;
         this.introspections = introspections;
+        this.grantFailures = grantFailures;
     }
 
     /** The outcome of the wrapped provider, carried out of the transaction so that a refusal still commits. */
@@ -66,7 +71,11 @@ public final class AuditedTokenProvider implements AuthenticationProvider {
         if (!(request instanceof OAuth2AuthorizationCodeAuthenticationToken
                 || request instanceof OAuth2RefreshTokenAuthenticationToken
                 || request instanceof OAuth2TokenRevocationAuthenticationToken)) {
-            return delegate.authenticate(request);
+            try {
+                return delegate.authenticate(request);
+            } catch (OAuth2AuthenticationException e) {
+                throw refused(request, e);
+            }
         }
         Result result = audit.inTransaction(() -> {
             Authentication authenticated;
@@ -84,9 +93,18 @@ public final class AuditedTokenProvider implements AuthenticationProvider {
             return new Result(authenticated, null);
         });
         if (result.refusal() != null) {
-            throw result.refusal();
+            throw refused(request, result.refusal());
         }
         return result.authentication();
+    }
+
+    /** Counts a refused grant (revocations are audited on their own) and returns the refusal to throw. */
+    private OAuth2AuthenticationException refused(Authentication request, OAuth2AuthenticationException refusal) {
+        if (request instanceof OAuth2AuthorizationGrantAuthenticationToken grant) {
+            grantFailures.refused(clientId(grant), grant.getGrantType().getValue(),
+                    refusal.getError().getErrorCode());
+        }
+        return refusal;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.latchkey.authz.account.AccountService;
 import dev.latchkey.authz.audit.AuditTrail;
 import dev.latchkey.authz.audit.AuditingConsentService;
 import dev.latchkey.authz.audit.ClientAuthenticationAudit;
+import dev.latchkey.authz.audit.GrantFailureAudit;
 import dev.latchkey.authz.audit.IntrospectionAudit;
 import dev.latchkey.authz.authorization.AuditedTokenProvider;
 import dev.latchkey.authz.authorization.JooqOAuth2AuthorizationConsentService;
@@ -105,6 +106,7 @@ public class AuthzSecurityConfiguration {
             AccountService accounts,
             AuditTrail auditTrail,
             IntrospectionAudit introspections,
+            GrantFailureAudit grantFailures,
             FailureThrottle throttle,
             RequestCache savedRequests) throws Exception {
         var responses = new IssuerAuthorizationResponseHandler();
@@ -117,11 +119,11 @@ public class AuthzSecurityConfiguration {
                     .tokenGenerator(tokenGenerator)
                     // Token events are audited in the transaction of the action (client credentials: in the batch).
                     .tokenEndpoint(token -> token.authenticationProviders(providers -> providers.replaceAll(
-                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections, grantFailures))))
                     .tokenRevocationEndpoint(revocation -> revocation.authenticationProviders(providers -> providers.replaceAll(
-                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections, grantFailures))))
                     .tokenIntrospectionEndpoint(introspection -> introspection.authenticationProviders(providers -> providers.replaceAll(
-                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections))))
+                            p -> new AuditedTokenProvider(p, authorizations, auditTrail, introspections, grantFailures))))
                     .clientAuthentication(client -> client
                             .authenticationProviders(providers -> providers.replaceAll(p -> {
                                 if (p instanceof ClientSecretAuthenticationProvider secrets) {
