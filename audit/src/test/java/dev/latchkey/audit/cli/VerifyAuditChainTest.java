@@ -1,5 +1,6 @@
 package dev.latchkey.audit.cli;
 
+import static dev.latchkey.db.Tables.SYSTEM_SECRETS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.latchkey.audit.AuditChainKey;
@@ -68,6 +69,11 @@ class VerifyAuditChainTest {
     }
 
     @BeforeEach
+    void noSealedSecrets() {
+        dsl.deleteFrom(SYSTEM_SECRETS).execute();
+    }
+
+    @BeforeEach
     void tenChainedRowsWithACheckpoint() {
         db.reset();
         JooqAuditLog log = new JooqAuditLog(dsl, TestKeys.chainKey());
@@ -108,66 +114,53 @@ class VerifyAuditChainTest {
 
     @Test
     void whenKeysAreSealedInTheDatabaseThenTheyAreOpenedWithTheKeyring() throws Exception {
-        Path keyring = dir.resolve("keyring.json");
         byte[] hmacKey = new byte[32];
         hmacKey[0] = 42;
         byte[] ed25519Seed = new byte[32];
         ed25519Seed[5] = 9;
-        try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
-            seal(sealer, AuditChainKey.SYSTEM_SECRET_NAME, TestKeys.chainKeyBytes());
-            seal(sealer, Signatures.HMAC_SYSTEM_SECRET_NAME, hmacKey);
-            seal(sealer, Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed);
-        }
+        Path keyring = sealedWithNewKeyring("keyring.json", Map.of(AuditChainKey.SYSTEM_SECRET_NAME,
+                TestKeys.chainKeyBytes(), Signatures.HMAC_SYSTEM_SECRET_NAME, hmacKey,
+                Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed));
         new AuditCheckpointer(dsl, Signatures.hmacSha256("sealed-hmac", SecretBytes.copyOf(hmacKey)), Clock.systemUTC())
                 .checkpoint();
         // The application's own key: derived from its sealed seed, as AuditConfiguration does.
         new AuditCheckpointer(dsl, Signatures.ed25519FromSeed(SecretBytes.copyOf(ed25519Seed)), Clock.systemUTC())
                 .checkpoint();
 
-        try {
-            Run run = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac", "--checkpoint-ed25519-sealed",
-                    "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
-            Run withoutEd25519 = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac",
-                    "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
+        Run run = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac", "--checkpoint-ed25519-sealed",
+                "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
+        Run withoutEd25519 = run("--sealed-chain-key", "--checkpoint-hmac-sealed", "sealed-hmac",
+                "--checkpoint-public-key", "cli-ed25519=" + publicKeyPem, "--keyring-file", keyring.toString());
 
-            assertThat(run.status).as(run.out + run.err).isZero();
-            assertThat(run.out).startsWith("OK: 10 chained rows, 3 checkpoints");
-            assertThat(withoutEd25519.status).isEqualTo(1);
-            assertThat(withoutEd25519.out).contains("BAD_CHECKPOINT_SIGNATURE");
-        } finally {
-            dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
-        }
+        assertThat(run.status).as(run.out + run.err).isZero();
+        assertThat(run.out).startsWith("OK: 10 chained rows, 3 checkpoints");
+        assertThat(withoutEd25519.status).isEqualTo(1);
+        assertThat(withoutEd25519.out).contains("BAD_CHECKPOINT_SIGNATURE");
     }
 
     @Test
     void whenThePublicKeyIsPrintedThenItAloneVerifiesTheApplicationsCheckpointsWithoutTheSealedSeed() throws Exception {
-        Path keyring = dir.resolve("print-keyring.json");
         byte[] ed25519Seed = new byte[32];
         ed25519Seed[7] = 3;
-        try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
-            seal(sealer, Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed);
-        }
+        Path keyring = sealedWithNewKeyring("print-keyring.json",
+                Map.of(Signatures.ED25519_SEED_SYSTEM_SECRET_NAME, ed25519Seed));
         SigningKey applicationKey = Signatures.ed25519FromSeed(SecretBytes.copyOf(ed25519Seed));
         new AuditCheckpointer(dsl, applicationKey, Clock.systemUTC()).checkpoint();
-        try {
-            Run printed = run("--print-checkpoint-public-key", "--keyring-file", keyring.toString());
-            assertThat(printed.status).as(printed.err).isZero();
-            assertThat(printed.out).startsWith("-----BEGIN PUBLIC KEY-----").doesNotContain("PRIVATE");
-            assertThat(printed.err.strip()).isEqualTo("key id: " + applicationKey.keyId());
+        Run printed = run("--print-checkpoint-public-key", "--keyring-file", keyring.toString());
+        assertThat(printed.status).as(printed.err).isZero();
+        assertThat(printed.out).startsWith("-----BEGIN PUBLIC KEY-----").doesNotContain("PRIVATE");
+        assertThat(printed.err.strip()).isEqualTo("key id: " + applicationKey.keyId());
 
-            Path pem = dir.resolve("printed.pem");
-            Files.writeString(pem, printed.out);
-            Run verified = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key",
-                    "cli-ed25519=" + publicKeyPem, "--checkpoint-public-key", applicationKey.keyId() + "=" + pem);
-            assertThat(verified.status).as(verified.out + verified.err).isZero();
-            assertThat(verified.out).startsWith("OK: 10 chained rows, 2 checkpoints");
+        Path pem = dir.resolve("printed.pem");
+        Files.writeString(pem, printed.out);
+        Run verified = run("--chain-key-env", "AUDIT_CHAIN_KEY", "--checkpoint-public-key",
+                "cli-ed25519=" + publicKeyPem, "--checkpoint-public-key", applicationKey.keyId() + "=" + pem);
+        assertThat(verified.status).as(verified.out + verified.err).isZero();
+        assertThat(verified.out).startsWith("OK: 10 chained rows, 2 checkpoints");
 
-            Run withoutKeyring = run("--print-checkpoint-public-key");
-            assertThat(withoutKeyring.status).isEqualTo(2);
-            assertThat(withoutKeyring.err).contains("--keyring-file");
-        } finally {
-            dsl.deleteFrom(dev.latchkey.db.Tables.SYSTEM_SECRETS).execute();
-        }
+        Run withoutKeyring = run("--print-checkpoint-public-key");
+        assertThat(withoutKeyring.status).isEqualTo(2);
+        assertThat(withoutKeyring.err).contains("--keyring-file");
     }
 
     @Test
@@ -230,12 +223,16 @@ class VerifyAuditChainTest {
                 .isEqualTo(2);
     }
 
-    private static void seal(EnvelopeSealer sealer, String name, byte[] value) {
-        dsl.insertInto(dev.latchkey.db.Tables.SYSTEM_SECRETS)
-                .set(dev.latchkey.db.Tables.SYSTEM_SECRETS.NAME, name)
-                .set(dev.latchkey.db.Tables.SYSTEM_SECRETS.SEALED,
-                        sealer.seal(value, new SealContext("system", name, "system_secret")))
-                .execute();
+    /** Stores {@code secrets} as sealed system secrets under a new local keyring, as the application would. */
+    private static Path sealedWithNewKeyring(String keyringFile, Map<String, byte[]> secrets) {
+        Path keyring = dir.resolve(keyringFile);
+        try (EnvelopeSealer sealer = new EnvelopeSealer(LocalKeyEncryptionKey.fromFile(keyring, true))) {
+            secrets.forEach((name, value) -> dsl.insertInto(SYSTEM_SECRETS)
+                    .set(SYSTEM_SECRETS.NAME, name)
+                    .set(SYSTEM_SECRETS.SEALED, sealer.seal(value, new SealContext("system", name, "system_secret")))
+                    .execute());
+        }
+        return keyring;
     }
 
     private record Run(int status, String out, String err) {}

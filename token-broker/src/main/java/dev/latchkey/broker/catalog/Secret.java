@@ -62,7 +62,6 @@ public final class Secret {
         }
     }
 
-
     /** Constant-time comparison. */
     @Override
     public boolean equals(Object other) {
