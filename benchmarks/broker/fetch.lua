@@ -2,7 +2,7 @@
 -- from a file of connection ids (one per line), with a bearer token of a service client.
 --
 --   BROKER_TOKEN=<access token> IDS_FILE=<ids file> \
---     wrk -t2 -c32 -d30s --latency -s fetch.lua http://127.0.0.1:PORT
+--     wrk -t1 -c16 -d30s --latency -s fetch.lua http://127.0.0.1:PORT
 --
 -- Every response is checked: non-2xx statuses are counted by code, and a 2xx without an "access_token" or
 -- "api_key" member counts as a bad body; both are printed in done() (common.lua of the token-endpoint benchmark).

@@ -66,7 +66,8 @@ public class BrokerConfiguration {
 
     @Bean
     ProviderRateLimiter providerRateLimiter(ProviderCatalog catalog) {
-        return ProviderRateLimiter.forCatalog(catalog, properties.rateLimits(), ProviderRateLimiter.DEFAULT_MAX_BURST);
+        return ProviderRateLimiter.forCatalog(catalog, properties.rateLimits(), ProviderRateLimiter.DEFAULT_MAX_BURST,
+                properties.rateLimitHeadroom());
     }
 
     @Bean

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                        authorization server's issuer
  * @param nodeId          this node's name in refresh leases; defaults to host name plus a random suffix
  * @param rateLimits      provider id → token-endpoint requests per second, overriding the catalog (per node)
+ * @param rateLimitHeadroom the share of each catalog rate limit left unused (default 0.1), for arrival jitter
  * @param callerCacheTtl  how long a validated caller token and its tenants are remembered
  * @param connectSessionLifetime how long a connect link stays usable
  * @param readAuditInterval how often counted credential reads are written to the audit trail
@@ -26,6 +27,7 @@ public record BrokerProperties(
         URI publicUrl,
         String nodeId,
         Map<String, Integer> rateLimits,
+        Double rateLimitHeadroom,
         Duration callerCacheTtl,
         Duration connectSessionLifetime,
         Duration readAuditInterval,
@@ -34,6 +36,7 @@ public record BrokerProperties(
 
     public BrokerProperties {
         rateLimits = rateLimits == null ? Map.of() : Map.copyOf(rateLimits);
+        rateLimitHeadroom = rateLimitHeadroom == null ? 0.1 : rateLimitHeadroom;
         callerCacheTtl = callerCacheTtl == null ? Duration.ofSeconds(5) : callerCacheTtl;
         connectSessionLifetime = connectSessionLifetime == null ? Duration.ofMinutes(15) : connectSessionLifetime;
         readAuditInterval = readAuditInterval == null ? Duration.ofSeconds(10) : readAuditInterval;

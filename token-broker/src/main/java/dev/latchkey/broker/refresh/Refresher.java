@@ -217,14 +217,17 @@ public final class Refresher {
             return failed(leased, trigger, actor, new ProviderError(ErrorCategory.INVALID_REQUEST, 0,
                     provider == null ? "provider_not_in_catalog" : "provider_app_not_configured", null, null));
         }
+        // Everything but the send comes before the limiter's admission: the limiter counts admissions and the provider
+        // counts arrivals, so work in between (an unwrap at a remote key service, say) would let admitted calls bunch
+        // up on their way and arrive more densely than they were admitted.
+        Secret refreshToken = sealer.openRefresh(leased);
+        var request = TokenRequests.refresh(provider, provider.resolveUrls(JsonMaps.read(leased.parametersJson())),
+                app.get(), refreshToken, leased.scopes());
         if (!acquireRate(provider.id(), trigger)) {
             Duration wait = Duration.ofMillis(250);
             store.postpone(id, leased.leaseOwner(), now.plus(wait));
             return new RefreshResult(RefreshResult.Kind.UNAVAILABLE, leased, wait);
         }
-        Secret refreshToken = sealer.openRefresh(leased);
-        var request = TokenRequests.refresh(provider, provider.resolveUrls(JsonMaps.read(leased.parametersJson())),
-                app.get(), refreshToken, leased.scopes());
         TokenResult result = client.exchange(provider, request, Map.of(), clock.instant());
         return switch (result) {
             case TokenGrant grant -> committed(leased, grant, trigger, actor, learned, rejections,

@@ -93,11 +93,33 @@ class ProviderRateLimiterTest {
 
     @Test
     void whenBuiltFromTheBuiltInCatalogThenOnlyProvidersThatDocumentALimitAreLimited() {
-        ProviderRateLimiter limiter = ProviderRateLimiter.forCatalog(new ProviderCatalog(), Map.of(), 10);
+        ProviderRateLimiter limiter = ProviderRateLimiter.forCatalog(new ProviderCatalog(), Map.of(), 10, 0);
 
         assertThat(limiter.limitOf("calendly")).contains(
                 new ProviderRateLimiter.Limit(8, Duration.ofSeconds(60), 8, RateLimit.Scope.USER));
         assertThat(limiter.limitOf("google")).isEmpty();
+    }
+
+    @Test
+    void whenTheCatalogIsGivenHeadroomThenItsLimitsShrinkByItButOverridesAreTakenAsGiven() {
+        ProviderCatalog catalog = new ProviderCatalog();
+
+        // Calendly documents 8 per user per minute: 10 % off, rounded down, is 7.
+        assertThat(ProviderRateLimiter.forCatalog(catalog, Map.of(), 10, 0.1).limitOf("calendly")).contains(
+                new ProviderRateLimiter.Limit(7, Duration.ofSeconds(60), 7, RateLimit.Scope.USER));
+        // Never below one call per window, however much headroom.
+        assertThat(ProviderRateLimiter.forCatalog(catalog, Map.of(), 10, 0.5).limitOf("calendly"))
+                .map(ProviderRateLimiter.Limit::requests).contains(4);
+        assertThat(ProviderRateLimiter.forCatalog(catalog, Map.of("calendly", 3, "google", 200), 10, 0.1)
+                .limitOf("calendly")).contains(
+                new ProviderRateLimiter.Limit(3, Duration.ofSeconds(1), 3, RateLimit.Scope.APP));
+        assertThat(ProviderRateLimiter.forCatalog(catalog, Map.of("google", 200), 10, 0.1).limitOf("google"))
+                .map(ProviderRateLimiter.Limit::requests).contains(200);
+
+        for (double bad : new double[] {-0.1, 0.51, Double.NaN}) {
+            assertThatThrownBy(() -> ProviderRateLimiter.forCatalog(catalog, Map.of(), 10, bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("headroom");
+        }
     }
 
     @Test
