@@ -107,7 +107,9 @@ class DeveloperPortalBrowserTest {
             shot(page, "developer-activity");
 
             page.navigate(TestServer.get().baseUrl() + "/developer");
-            assertThat(page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(appName)).isVisible()).isTrue();
+            Locator appLink = page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName(appName));
+            appLink.waitFor(new Locator.WaitForOptions().setTimeout(10_000));
+            assertThat(appLink.isVisible()).isTrue();
             laterPages.add(page.content());
             shot(page, "developer-apps");
             page.navigate(TestServer.get().baseUrl() + appPath + "/edit");
@@ -225,7 +227,11 @@ class DeveloperPortalBrowserTest {
             shot(adminPage, "admin-apps");
             adminPage.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Publish " + appName)).click();
             assertThat(adminPage.getByRole(AriaRole.STATUS).textContent()).contains(appName + " is published");
-            assertThat(adminPage.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Unpublish " + appName)).isVisible()).isTrue();
+            // isVisible() does not wait, and the status can be read before the button list is redrawn.
+            Locator unpublish = adminPage.getByRole(AriaRole.BUTTON,
+                    new Page.GetByRoleOptions().setName("Unpublish " + appName));
+            unpublish.waitFor(new Locator.WaitForOptions().setTimeout(10_000));
+            assertThat(unpublish.isVisible()).isTrue();
 
             adminPage.navigate(TestServer.get().baseUrl() + "/admin/scopes");
             adminPage.getByLabel("Name", new Page.GetByLabelOptions().setExact(true)).fill("admin");
