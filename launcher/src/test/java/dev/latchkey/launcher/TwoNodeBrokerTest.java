@@ -3,6 +3,7 @@ package dev.latchkey.launcher;
 import static dev.latchkey.launcher.BrokerTokenServingTest.expireNow;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.latchkey.broker.provider.ProviderRateLimiter;
 import dev.latchkey.broker.provider.ScriptedProvider;
 import dev.latchkey.broker.refresh.RefreshEngine;
 import java.net.http.HttpResponse;
@@ -99,6 +100,30 @@ class TwoNodeBrokerTest {
         JsonNode audit = Http.json(Http.api().get("/admin/v1/audit/verify", "Authorization",
                 TestOAuth.bearer(TestOAuth.adminToken())));
         assertThat(audit.path("ok").asBoolean()).as(audit.toString()).isTrue();
+    }
+
+    /**
+     * Provider rate limits hold for the cluster, not per node. Calendly's catalog limit is 8 token requests per user
+     * per minute, 7 after the default headroom; alone, node 1 may send all 7. A second node counts node 1 on its first
+     * heartbeat, before it serves anything, and takes half (3); node 1 learns of it at its next heartbeat (2 s) and
+     * drops to 3 as well. When node 2 shuts down it leaves the roster, and node 1 takes the whole limit again.
+     */
+    @Test
+    void whenASecondNodeJoinsAndLeavesThenEachNodeTakesItsShareOfAProvidersRateLimit() throws Exception {
+        ProviderRateLimiter limiter1 = TestServer.get().bean(ProviderRateLimiter.class);
+        // A node killed by another test stays in the roster until its 6 s liveness window runs out.
+        await("node 1 to be alone", Duration.ofSeconds(15), () -> calendlyLimit(limiter1) == 7);
+
+        try (SecondNode node2 = SecondNode.start("node-2")) {
+            assertThat(calendlyLimit(node2.bean(ProviderRateLimiter.class))).as("node 2, right after start")
+                    .isEqualTo(3);
+            await("node 1 to share with node 2", Duration.ofSeconds(10), () -> calendlyLimit(limiter1) == 3);
+        }
+        await("node 1 to take the whole limit again", Duration.ofSeconds(10), () -> calendlyLimit(limiter1) == 7);
+    }
+
+    private static int calendlyLimit(ProviderRateLimiter limiter) {
+        return limiter.limitOf("calendly").orElseThrow().requests();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.latchkey.audit.AuditLog;
 import dev.latchkey.broker.access.BrokerCallers;
 import dev.latchkey.broker.apps.ProviderApps;
 import dev.latchkey.broker.catalog.ProviderCatalog;
+import dev.latchkey.broker.cluster.NodeRoster;
 import dev.latchkey.broker.connect.ConnectSessions;
 import dev.latchkey.broker.connection.ConnectionDirectory;
 import dev.latchkey.broker.credential.CredentialCache;
@@ -25,6 +26,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +70,13 @@ public class BrokerConfiguration {
     ProviderRateLimiter providerRateLimiter(ProviderCatalog catalog) {
         return ProviderRateLimiter.forCatalog(catalog, properties.rateLimits(), ProviderRateLimiter.DEFAULT_MAX_BURST,
                 properties.rateLimitHeadroom());
+    }
+
+    /** Counts the nodes on this database, which share every provider's rate limit. */
+    @Bean
+    NodeRoster nodeRoster(DSLContext dsl, ProviderRateLimiter limiter) {
+        Duration heartbeat = properties.nodeHeartbeat();
+        return new NodeRoster(dsl, nodeId, heartbeat, heartbeat.multipliedBy(3), limiter::shareAmong);
     }
 
     @Bean

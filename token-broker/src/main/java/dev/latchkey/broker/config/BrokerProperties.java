@@ -16,6 +16,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param nodeId          this node's name in refresh leases; defaults to host name plus a random suffix
  * @param rateLimits      provider id → token-endpoint requests per second, overriding the catalog (per node)
  * @param rateLimitHeadroom the share of each catalog rate limit left unused (default 0.1), for arrival jitter
+ * @param nodeHeartbeat   how often a node proves itself alive to the others (default 2 s); the nodes heard from in
+ *                        the last three heartbeats share the rate limits
  * @param callerCacheTtl  how long a validated caller token and its tenants are remembered
  * @param connectSessionLifetime how long a connect link stays usable
  * @param readAuditInterval how often counted credential reads are written to the audit trail
@@ -28,6 +30,7 @@ public record BrokerProperties(
         String nodeId,
         Map<String, Integer> rateLimits,
         Double rateLimitHeadroom,
+        Duration nodeHeartbeat,
         Duration callerCacheTtl,
         Duration connectSessionLifetime,
         Duration readAuditInterval,
@@ -37,6 +40,7 @@ public record BrokerProperties(
     public BrokerProperties {
         rateLimits = rateLimits == null ? Map.of() : Map.copyOf(rateLimits);
         rateLimitHeadroom = rateLimitHeadroom == null ? 0.1 : rateLimitHeadroom;
+        nodeHeartbeat = nodeHeartbeat == null ? Duration.ofSeconds(2) : nodeHeartbeat;
         callerCacheTtl = callerCacheTtl == null ? Duration.ofSeconds(5) : callerCacheTtl;
         connectSessionLifetime = connectSessionLifetime == null ? Duration.ofMinutes(15) : connectSessionLifetime;
         readAuditInterval = readAuditInterval == null ? Duration.ofSeconds(10) : readAuditInterval;

@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  *
  * <p>The limit of a provider is, in order: the override for its id (requests per second, from configuration), else
  * its catalog {@link RateLimit} ({@code requests} per {@code window}, less the headroom {@link #forCatalog} keeps);
- * a provider with neither is unlimited.
+ * a provider with neither is unlimited. It is the deployment's limit: {@link #shareAmong} gives this node its share,
+ * the limit divided by the number of live nodes, and everything below applies to that share.
  *
  * <p>A call goes through two steps. Its <em>slot</em> is the earliest instant that satisfies a schedule of two rules:
  * <ul>
@@ -64,7 +65,10 @@ public final class ProviderRateLimiter {
     /** What a step, and {@link #admittedAt}, answer when the call may not be made. */
     static final long REFUSED = Long.MIN_VALUE;
 
+    /** The deployment's limits, as configured. */
     private final Map<String, Limit> limits;
+    /** This node's share of them: {@link #limits} divided among the live nodes. */
+    private volatile Map<String, Limit> shares;
     private final LongSupplier nanoTime;
     private final Cache<Key, Bucket> buckets;
 
@@ -103,6 +107,7 @@ public final class ProviderRateLimiter {
             });
         }
         this.limits = Map.copyOf(effective);
+        this.shares = limits;
         this.buckets = Caffeine.newBuilder()
                 .ticker(nanoTime::getAsLong)
                 .expireAfter(new IdleUntilFresh())
@@ -138,9 +143,25 @@ public final class ProviderRateLimiter {
         return new ProviderRateLimiter(catalogLimits, overridesPerSecond, maxBurst, System::nanoTime);
     }
 
-    /** The limit applied to {@code providerId}; empty when it is unlimited. */
+    /** This node's limit for {@code providerId} (its share of the deployment's); empty when it is unlimited. */
     public Optional<Limit> limitOf(String providerId) {
-        return Optional.ofNullable(limits.get(providerId));
+        return Optional.ofNullable(shares.get(providerId));
+    }
+
+    /**
+     * Divides every limit evenly among {@code nodes} nodes calling the same providers, so that together they stay
+     * within it; at least one call per window remains each node's. A key's recent slots and admissions carry over
+     * into its new share, so a smaller share is not a fresh allowance on top of what the window already holds.
+     *
+     * @param nodes the live nodes, this one included (see {@code NodeRoster})
+     */
+    public void shareAmong(int nodes) {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("nodes must be at least 1");
+        }
+        Map<String, Limit> divided = new HashMap<>();
+        limits.forEach((id, limit) -> divided.put(id, limit.dividedAmong(nodes)));
+        shares = Map.copyOf(divided);
     }
 
     /** Takes a slot for a call to {@code providerId}'s token endpoint now, if one is free; never waits. */
@@ -154,8 +175,8 @@ public final class ProviderRateLimiter {
      * @param subject the user or provider account the call is for; ignored for per-app limits; null = the provider
      */
     public boolean tryAcquire(String providerId, String subject) {
-        Limit limit = limits.get(Objects.requireNonNull(providerId, "providerId"));
-        return limit == null || reserve(key(providerId, subject, limit), limit, 0L).admitted();
+        Limit limit = shares.get(Objects.requireNonNull(providerId, "providerId"));
+        return limit == null || reserve(key(providerId, subject, limit), 0L).admitted();
     }
 
     /**
@@ -185,13 +206,13 @@ public final class ProviderRateLimiter {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        Limit limit = limits.get(Objects.requireNonNull(providerId, "providerId"));
+        Limit limit = shares.get(Objects.requireNonNull(providerId, "providerId"));
         if (limit == null) {
             return nanoTime.getAsLong();
         }
         long maxWaitNanos = maxWait.isNegative() ? 0L : saturatedNanos(maxWait);
         Key key = key(providerId, subject, limit);
-        Turn turn = reserve(key, limit, maxWaitNanos);
+        Turn turn = reserve(key, maxWaitNanos);
         long deadline = turn.now() + maxWaitNanos;
         while (!turn.admitted()) {
             if (turn.at() == REFUSED || turn.at() - deadline > 0) {
@@ -201,7 +222,7 @@ public final class ProviderRateLimiter {
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
-            turn = admit(key, limit);
+            turn = admit(key);
         }
         return turn.now();
     }
@@ -211,15 +232,15 @@ public final class ProviderRateLimiter {
     }
 
     /** Reserves the earliest slot within {@code maxWaitNanos}; a slot that is now is admitted in the same step. */
-    private Turn reserve(Key key, Limit limit, long maxWaitNanos) {
-        return underLock(key, limit, (bucket, now) -> {
+    private Turn reserve(Key key, long maxWaitNanos) {
+        return underLock(key, (bucket, now) -> {
             long slot = bucket.reserve(now, maxWaitNanos);
             return slot == now ? bucket.admit(now) : slot;
         });
     }
 
-    private Turn admit(Key key, Limit limit) {
-        return underLock(key, limit, Bucket::admit);
+    private Turn admit(Key key) {
+        return underLock(key, Bucket::admit);
     }
 
     /**
@@ -227,10 +248,13 @@ public final class ProviderRateLimiter {
      * one step, the clock is read inside it (so each record's instants never decrease), and the expiry policy sees
      * the bucket as the step left it.
      */
-    private Turn underLock(Key key, Limit limit, Step step) {
+    private Turn underLock(Key key, Step step) {
+        // Read at every step: a caller that slept through a change of this node's share is admitted under the new one.
+        Limit limit = shares.get(key.providerId());
         Turn[] turn = new Turn[1];
         buckets.asMap().compute(key, (k, bucket) -> {
-            Bucket current = bucket == null ? new Bucket(limit) : bucket;
+            Bucket current = bucket == null ? new Bucket(limit)
+                    : bucket.limit.equals(limit) ? bucket : bucket.resizedTo(limit);
             long now = nanoTime.getAsLong();
             turn[0] = new Turn(now, step.at(current, now));
             return current;
@@ -279,6 +303,11 @@ public final class ProviderRateLimiter {
         static Limit of(int requests, Duration window, int maxBurst, RateLimit.Scope scope) {
             return new Limit(requests, window, Math.min(requests, maxBurst), scope);
         }
+
+        Limit dividedAmong(int nodes) {
+            int share = Math.max(1, requests / nodes);
+            return new Limit(share, window, Math.min(share, burst), scope);
+        }
     }
 
     private record Key(String providerId, String subject) {
@@ -290,6 +319,7 @@ public final class ProviderRateLimiter {
      */
     private static final class Bucket {
 
+        private final Limit limit;
         /** GCRA emission interval: the window spread over its requests, rounded up so the rate is never exceeded. */
         private final long intervalNanos;
         /** GCRA tolerance: how far ahead of the theoretical schedule a call may be, i.e. burst − 1 intervals. */
@@ -303,11 +333,25 @@ public final class ProviderRateLimiter {
         private long theoreticalArrival;
 
         Bucket(Limit limit) {
-            long windowNanos = limit.window().toNanos();
-            this.intervalNanos = Math.ceilDiv(windowNanos, limit.requests());
+            this(limit, new WindowLog(limit.window().toNanos(), limit.requests()),
+                    new WindowLog(limit.window().toNanos(), limit.requests()));
+        }
+
+        private Bucket(Limit limit, WindowLog slots, WindowLog admissions) {
+            this.limit = limit;
+            this.intervalNanos = Math.ceilDiv(limit.window().toNanos(), limit.requests());
             this.toleranceNanos = (limit.burst() - 1) * intervalNanos;
-            this.slots = new WindowLog(windowNanos, limit.requests());
-            this.admissions = new WindowLog(windowNanos, limit.requests());
+            this.slots = slots;
+            this.admissions = admissions;
+        }
+
+        /** This key's state under another limit of the same window: the recent slots and admissions still count. */
+        Bucket resizedTo(Limit other) {
+            Bucket resized = new Bucket(other, slots.resizedTo(other.requests()),
+                    admissions.resizedTo(other.requests()));
+            resized.used = used;
+            resized.theoreticalArrival = theoreticalArrival;
+            return resized;
         }
 
         /** Reserves the earliest slot every rule allows, if it is within {@code maxWait}; else REFUSED. */

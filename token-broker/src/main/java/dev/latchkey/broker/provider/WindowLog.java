@@ -53,6 +53,15 @@ final class WindowLog {
         return newest() + windowNanos;
     }
 
+    /** A log of another capacity holding the newest of these instants that fit. */
+    WindowLog resizedTo(int newCapacity) {
+        WindowLog resized = new WindowLog(windowNanos, newCapacity);
+        for (int i = 0; i < size; i++) {
+            resized.add(instants[(head + i) % instants.length]);
+        }
+        return resized;
+    }
+
     /**
      * Records an instant no earlier than {@link #newest()}. When full the oldest makes room: the caller made sure the
      * new instant is at least {@link #freeAt()}.

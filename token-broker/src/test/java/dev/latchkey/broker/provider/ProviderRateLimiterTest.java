@@ -123,6 +123,38 @@ class ProviderRateLimiterTest {
     }
 
     @Test
+    void whenTheLimitIsSharedAmongNodesThenThisNodeAdmitsItsShareAndItsRecentCallsStillCount() {
+        ProviderRateLimiter limiter = perSecond("acme", 100, 10);
+
+        List<Long> alone = hammer(limiter, 600 * MS);
+        assertThat(alone).hasSizeGreaterThan(60);
+        limiter.shareAmong(2);
+        assertThat(limiter.limitOf("acme")).contains(
+                new ProviderRateLimiter.Limit(50, Duration.ofSeconds(1), 10, RateLimit.Scope.APP));
+        List<Long> shared = hammer(limiter, 3 * SECOND);
+
+        // The calls made alone still fill the window: nothing more until fewer than 50 of them are a second old.
+        List<Long> all = new ArrayList<>(alone);
+        all.addAll(shared);
+        for (long admitted : shared) {
+            assertThat(all.stream().filter(t -> t > admitted - SECOND && t <= admitted).count())
+                    .as("calls in the second up to %d ms", (admitted - alone.getFirst()) / MS)
+                    .isLessThanOrEqualTo(50);
+        }
+        assertThat(shared.getFirst() - alone.getFirst()).isGreaterThan(SECOND / 2);
+        assertThat(mostInAnyWindow(shared, SECOND)).isEqualTo(50);
+
+        limiter.shareAmong(3);
+        assertThat(limiter.limitOf("acme")).map(ProviderRateLimiter.Limit::requests).contains(33);
+        limiter.shareAmong(1_000);
+        assertThat(limiter.limitOf("acme")).as("never less than one call per window")
+                .contains(new ProviderRateLimiter.Limit(1, Duration.ofSeconds(1), 1, RateLimit.Scope.APP));
+        limiter.shareAmong(1);
+        assertThat(limiter.limitOf("acme")).map(ProviderRateLimiter.Limit::requests).contains(100);
+        assertThatThrownBy(() -> limiter.shareAmong(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void whenAnOverrideIsNotPositiveThenTheLimiterIsRefused() {
         assertThatThrownBy(() -> perSecond("acme", 0, 10)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("acme");
