@@ -4,8 +4,9 @@
 #   fetch  GET /broker/v1/connections/{id}/token for random ids out of 10,000 seeded connections (OAuth tokens
 #          with a long expiry and API keys), a service client's bearer token; warm-up, then measured wrk runs.
 #   storm  10,000 OAuth credentials whose refreshes fall due within one minute, against a local provider that allows
-#          200 token requests/s; watches until every one is refreshed, then checks: no double refresh, none lost,
-#          no 429 at the provider, none refreshed after its expiry.
+#          200 token requests/s, refreshed by two Latchkey nodes on one database; watches until every one is
+#          refreshed, then checks: no double refresh, none lost, no 429 at the provider, none refreshed after its
+#          expiry.
 #
 # Each mode starts its own Latchkey (fresh LATCHKEY_DATA_DIR, embedded PostgreSQL) and stops it afterwards.
 # Builds nothing: build first from the repository root with  mvn -B -ntp -o -q package -DskipTests
@@ -36,6 +37,9 @@
 #                                     was set for; the report compares the two ratios
 #   storm:
 #     STORM_PROVIDER_LIMIT=200        the provider's hard limit (token requests in any 1 s window)
+#     STORM_NODES=2                   Latchkey nodes refreshing together: the second (ports LATCHKEY_PORT + 2 and
+#                                     LATCHKEY_MGMT_PORT + 2) uses the first's embedded PostgreSQL and keyring, and
+#                                     the nodes divide the provider's limit between them; 1: one node
 #     STORM_NODE_LIMIT=""             empty: the provider's catalog entry states STORM_PROVIDER_LIMIT per second and
 #                                     the broker keeps its default headroom under it (10 %: 180/s); a number: passed
 #                                     as --latchkey.broker.rate-limits.bench-storm, which the broker takes as given
@@ -90,6 +94,7 @@ NOOP_REFERENCE="${NOOP_REFERENCE:-1}"
 NOOP_JAR="${NOOP_JAR:-$REPO/benchmarks/noop-server/target/noop-server.jar}"
 NOOP_STATED_RPS="${NOOP_STATED_RPS:-115000}"
 STORM_PROVIDER_LIMIT="${STORM_PROVIDER_LIMIT:-200}"
+STORM_NODES="${STORM_NODES:-2}"
 STORM_NODE_LIMIT="${STORM_NODE_LIMIT:-}"
 STORM_DELAY_MS="${STORM_DELAY_MS:-50}"
 STORM_PROVIDER_NICE="${STORM_PROVIDER_NICE--10}"
@@ -131,6 +136,7 @@ JAVA_VERSION="$("$JAVA_BIN" -version 2>&1 | sed -n '2p')"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-broker-bench.XXXXXX")"
 LK_PID=""
 LK_DATA_DIR=""
+NODE2_PID=""
 PROVIDER_PID=""
 
 stop_latchkey() {
@@ -151,6 +157,17 @@ stop_latchkey() {
   LK_PID=""
 }
 
+# The storm's second node, before the first: it uses the first node's PostgreSQL.
+stop_node2() {
+  [[ -n "$NODE2_PID" ]] || return 0
+  local i
+  log "stopping the second Latchkey node (pid $NODE2_PID)"
+  kill -TERM "$NODE2_PID" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do kill -0 "$NODE2_PID" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -- "-$NODE2_PID" 2>/dev/null || true
+  NODE2_PID=""
+}
+
 stop_provider() {
   [[ -n "$PROVIDER_PID" ]] || return 0
   kill -TERM "$PROVIDER_PID" 2>/dev/null || true
@@ -159,6 +176,7 @@ stop_provider() {
 }
 
 stop_servers() {
+  stop_node2
   stop_latchkey
   stop_provider
 }
@@ -255,6 +273,32 @@ start_latchkey() {
     sleep 2; waited=$((waited + 2))
   done
   log "$label: Latchkey ready after ~${waited}s"
+}
+
+# A second node on the first one's database (its embedded PostgreSQL, over TCP) and keyring, with ports two above
+# the first's; waits until it is ready. Sets NODE2_PID.
+start_node2() { # [Spring arguments...]
+  local db keyring node1=("$LATCHKEY_PORT" "$LATCHKEY_MGMT_PORT" "$LK_DATA_DIR" "$LK_PID")
+  db="jdbc:postgresql://127.0.0.1:$(pg_port)/postgres?user=postgres"
+  keyring="$LK_DATA_DIR/keyring.json"
+  LATCHKEY_PORT=$((node1[0] + 2)) LATCHKEY_MGMT_PORT=$((node1[1] + 2)) LK_DATA_DIR="$WORK/storm-node2-data"
+  mkdir -p "$LK_DATA_DIR"
+  local logfile="$WORK/storm-node2-latchkey.log" ready="http://127.0.0.1:$LATCHKEY_MGMT_PORT/actuator/health/readiness"
+  # shellcheck disable=SC2086  # LATCHKEY_ARGS holds several arguments
+  DATABASE_URL="$db" spawn_latchkey "$logfile" "$ADMIN_CLIENT_ID" "$ADMIN_CLIENT_SECRET" \
+    "--latchkey.broker.catalog-dir=$WORK/catalog" "--latchkey.keys.local.keyring-file=$keyring" "$@" $LATCHKEY_ARGS
+  NODE2_PID=$LK_PID
+  LATCHKEY_PORT=${node1[0]} LATCHKEY_MGMT_PORT=${node1[1]} LK_DATA_DIR=${node1[2]} LK_PID=${node1[3]}
+  log "second node: pid $NODE2_PID, port $((LATCHKEY_PORT + 2)), database $db, log $logfile"
+  local waited=0
+  until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$ready" || true)" == 200 ]]; do
+    if ! kill -0 "$NODE2_PID" 2>/dev/null || (( waited >= START_TIMEOUT )); then
+      log "the second node did not start; last log lines:"; tail -n 60 "$logfile" >&2 || true
+      return 1
+    fi
+    sleep 2; waited=$((waited + 2))
+  done
+  log "second node ready after ~${waited}s"
 }
 
 write_catalog() { # <storm provider port or empty>
@@ -527,6 +571,14 @@ run_fetch() {
 
 # --- storm -------------------------------------------------------------------
 
+# JVM and PostgreSQL ticks of the storm's Latchkey nodes.
+storm_ticks() {
+  local one two=(0 0)
+  read -r -a one <<<"$(server_ticks "$LK_PID" "$LK_DATA_DIR")"
+  [[ -n "$NODE2_PID" ]] && read -r -a two <<<"$(server_ticks "$NODE2_PID")"
+  echo "$((one[0] + two[0])) $((one[1] + two[1]))"
+}
+
 run_storm() {
   log "=== storm ==="
   local portfile="$WORK/storm-provider.port"
@@ -546,7 +598,11 @@ run_storm() {
   stats_url="http://127.0.0.1:$pport/stats"
   log "storm provider on port $pport (pid $PROVIDER_PID): $(head -n1 "$WORK/storm-provider.log")"
   write_catalog "$pport"
-  start_latchkey storm ${STORM_NODE_LIMIT:+"--latchkey.broker.rate-limits.$STORM_PROVIDER_ID=$STORM_NODE_LIMIT"} || return 1
+  local limit_args=(${STORM_NODE_LIMIT:+"--latchkey.broker.rate-limits.$STORM_PROVIDER_ID=$STORM_NODE_LIMIT"})
+  start_latchkey storm "${limit_args[@]}" || return 1
+  if (( STORM_NODES >= 2 )); then
+    start_node2 "${limit_args[@]}" || return 1
+  fi
   local admin
   admin="$(client_token "$ADMIN_CLIENT_ID" "$ADMIN_CLIENT_SECRET" admin)"
   api PUT "/admin/v1/broker/providers/$STORM_PROVIDER_ID/app" "$admin" \
@@ -556,7 +612,9 @@ run_storm() {
   idle="$(wait_for_idle), load $(loadavg)"
   probe="$(cpu_probe)"
   local m0 s0 m1 s1
-  read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(server_ticks "$LK_PID" "$LK_DATA_DIR")"
+  read -r -a m0 <<<"$(machine_ticks)"; read -r -a s0 <<<"$(storm_ticks)"
+  local nodes_seen
+  nodes_seen="$(sql "select count(*) from broker_nodes where seen_at > now() - interval '6 seconds'")"
   local ids="$WORK/storm-ids.txt"
   seed storm "$ids" "oauth-provider=$STORM_PROVIDER_ID" "start-in=$STORM_START_IN" "spread=$STORM_SPREAD" \
     "expires-after=$STORM_EXPIRES_AFTER" || return 1
@@ -575,7 +633,7 @@ run_storm() {
     sleep 2
   done
   sleep 3  # let stragglers (a second refresh would be a bug) show up before counting
-  read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(server_ticks "$LK_PID" "$LK_DATA_DIR")"
+  read -r -a m1 <<<"$(machine_ticks)"; read -r -a s1 <<<"$(storm_ticks)"
   local watch_secs=$((SECONDS - started))
   local pstats
   pstats="$(curl -s "$stats_url")"
@@ -631,12 +689,12 @@ run_storm() {
     echo
     machine_info "the provider"
     echo "- Provider: \`StormProvider limit=$STORM_PROVIDER_LIMIT delay-ms=$STORM_DELAY_MS\`${STORM_PROVIDER_NICE:+ at nice $STORM_PROVIDER_NICE} (hard limit: $STORM_PROVIDER_LIMIT token"
-    echo "  requests in any 1 s window, 429 beyond; rotating refresh tokens), catalogued with that limit; Latchkey started with"
-    if [[ -n "$STORM_NODE_LIMIT" ]]; then
-      echo "  \`--latchkey.broker.rate-limits.$STORM_PROVIDER_ID=$STORM_NODE_LIMIT\`, refresh engine defaults (64 workers, 1 s poll, 60 s lease)."
-    else
-      echo "  its defaults: the catalog limit less the default 10 % headroom ($((STORM_PROVIDER_LIMIT * 9 / 10))/s), refresh engine 64 workers, 1 s poll, 60 s lease."
-    fi
+    echo "  requests in any 1 s window, 429 beyond; rotating refresh tokens), catalogued with that limit."
+    local deployment_limit=$((STORM_PROVIDER_LIMIT * 9 / 10)) how="its defaults: the catalog limit less the default 10 % headroom"
+    [[ -n "$STORM_NODE_LIMIT" ]] && deployment_limit=$STORM_NODE_LIMIT how="\`--latchkey.broker.rate-limits.$STORM_PROVIDER_ID=$STORM_NODE_LIMIT\`"
+    echo "- Latchkey: $STORM_NODES node(s) on one database (the second on the first's embedded PostgreSQL and keyring; $nodes_seen in"
+    echo "  \`broker_nodes\` when the storm began), refresh engine defaults (64 workers, 1 s poll, 60 s lease). Limit for the"
+    echo "  deployment: $how, ${deployment_limit}/s, of which each node may admit $((deployment_limit / STORM_NODES))/s."
     echo "- Seeded: $CONNECTIONS OAuth credentials (\`SeedConnections storm start-in=$STORM_START_IN spread=$STORM_SPREAD"
     echo "  expires-after=$STORM_EXPIRES_AFTER\`): refreshes due from $first_due to $last_due UTC, each expiring ${STORM_EXPIRES_AFTER}s after it falls due."
     echo "- Machine before the storm: $idle, CPU probe $probe RSA-2048 signs/s; load after: $(loadavg); Latchkey + PostgreSQL used $server_cores cores on average while watching."
@@ -658,6 +716,7 @@ run_storm() {
     echo "Provider counters: \`$(jq -c . <<<"$pstats")\`"
   } >"$block"
   update_results storm "$block"
+  stop_node2
   stop_latchkey
   stop_provider
   echo "storm: $ok — $v2/$total refreshed once in ${span_total}s from first due (${rate} refreshes/s), doubles $doubles/$stale/$twice, lost $lost, 429s $violations, late $late"
