@@ -104,9 +104,10 @@ class TwoNodeBrokerTest {
 
     /**
      * Provider rate limits hold for the cluster, not per node. Calendly's catalog limit is 8 token requests per user
-     * per minute, 7 after the default headroom; alone, node 1 may send all 7. A second node counts node 1 on its first
-     * heartbeat, before it serves anything, and takes half (3); node 1 learns of it at its next heartbeat (2 s) and
-     * drops to 3 as well. When node 2 shuts down it leaves the roster, and node 1 takes the whole limit again.
+     * per minute, 7 after the default headroom; alone, node 1 may send all 7. A second node writes its row before it
+     * serves anything and takes one call per window until node 1 has counted it (3 s); node 1 learns of it at its
+     * next heartbeat (2 s) and drops to 3, then node 2 takes its 3 as well. When node 2 shuts down it leaves the
+     * roster, and node 1 takes the whole limit again.
      */
     @Test
     void whenASecondNodeJoinsAndLeavesThenEachNodeTakesItsShareOfAProvidersRateLimit() throws Exception {
@@ -115,9 +116,10 @@ class TwoNodeBrokerTest {
         await("node 1 to be alone", Duration.ofSeconds(15), () -> calendlyLimit(limiter1) == 7);
 
         try (SecondNode node2 = SecondNode.start("node-2")) {
-            assertThat(calendlyLimit(node2.bean(ProviderRateLimiter.class))).as("node 2, right after start")
-                    .isEqualTo(3);
+            // Right after start node 2 is still joining (one call per window); NodeRosterTest times that step.
+            ProviderRateLimiter limiter2 = node2.bean(ProviderRateLimiter.class);
             await("node 1 to share with node 2", Duration.ofSeconds(10), () -> calendlyLimit(limiter1) == 3);
+            await("node 2 to take its share", Duration.ofSeconds(10), () -> calendlyLimit(limiter2) == 3);
         }
         await("node 1 to take the whole limit again", Duration.ofSeconds(10), () -> calendlyLimit(limiter1) == 7);
     }

@@ -24,11 +24,12 @@ import org.springframework.context.SmartLifecycle;
  * written within the liveness window, on the database's clock.
  *
  * <p>It starts before the web server and the refresh engine (its first heartbeat is part of start-up, so a node
- * never calls a provider before it has counted its peers) and stops after them, deleting its row, so the others take
+ * never calls a provider before it has written its row) and stops after them, deleting its row, so the others take
  * over its share at their next heartbeat. A node that dies stops writing and drops out after the liveness window;
- * until then the others keep the smaller share, which errs on the side of the provider. A joining node counts
- * itself at once; its peers learn of it at their next heartbeat, so for up to one heartbeat the deployment may use
- * one share more than its budget, which the limiter's headroom under catalogued limits absorbs.
+ * until then the others keep the smaller share, which errs on the side of the provider. Its peers learn of a
+ * joining node only at their next heartbeat, so until then they still use their old, larger shares: the joining
+ * node takes the smallest share ({@link #JOINING}: one call per window) until one and a half heartbeats have passed,
+ * by when every live peer has counted it, and only then its real one.
  *
  * <p>When the database cannot be reached the last count stands: nothing else a node does works then either.
  */
@@ -36,6 +37,9 @@ public final class NodeRoster implements SmartLifecycle {
 
     /** Before the web server (and so before any request can refresh a credential), and the engine, which follow. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+    /** What a joining node tells its limiter until its peers have counted it: as many nodes as there can be. */
+    public static final int JOINING = Integer.MAX_VALUE;
 
     private static final Logger log = LoggerFactory.getLogger(NodeRoster.class);
     /** Rows this much older than the liveness window are a dead node's, and are deleted. */
@@ -78,6 +82,17 @@ public final class NodeRoster implements SmartLifecycle {
      * @return the count
      */
     public synchronized int beat() {
+        int count = record();
+        if (count != lastCount) {
+            log.info("{} broker node(s) share the provider rate limits", count);
+            lastCount = count;
+        }
+        onCount.accept(count);
+        return count;
+    }
+
+    /** Writes this node's row; answers the live nodes, this one included. */
+    private int record() {
         dsl.insertInto(BROKER_NODES)
                 .set(BROKER_NODES.NODE_ID, memberId)
                 .set(BROKER_NODES.SEEN_AT, DSL.currentOffsetDateTime())
@@ -89,13 +104,7 @@ public final class NodeRoster implements SmartLifecycle {
         dsl.deleteFrom(BROKER_NODES)
                 .where(BROKER_NODES.SEEN_AT.lt(nowMinus(liveness.multipliedBy(FORGET_AFTER_WINDOWS))))
                 .execute();
-        int count = others + 1;
-        if (count != lastCount) {
-            log.info("{} broker node(s) share the provider rate limits", count);
-            lastCount = count;
-        }
-        onCount.accept(count);
-        return count;
+        return others + 1;
     }
 
     /** Deletes this node's row: the others take its share at their next heartbeat. */
@@ -105,11 +114,13 @@ public final class NodeRoster implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        beat();
+        record();
+        onCount.accept(JOINING);
         scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("latchkey-node-roster").factory());
         long millis = heartbeat.toMillis();
-        scheduler.scheduleWithFixedDelay(this::beatQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        // The peers beat once per heartbeat (plus the time a beat takes): half a heartbeat more covers that.
+        scheduler.scheduleWithFixedDelay(this::beatQuietly, millis + millis / 2, millis, TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -14,7 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param publicUrl       the browser-facing base URL for connect pages and the OAuth callback; defaults to the
  *                        authorization server's issuer
  * @param nodeId          this node's name in refresh leases; defaults to host name plus a random suffix
- * @param rateLimits      provider id → token-endpoint requests per second, overriding the catalog (per node)
+ * @param rateLimits      provider id → token-endpoint requests per second, overriding the catalog (for the whole
+ *                        deployment: the live nodes share it)
  * @param rateLimitHeadroom the share of each catalog rate limit left unused (default 0.1), for arrival jitter
  * @param nodeHeartbeat   how often a node proves itself alive to the others (default 2 s); the nodes heard from in
  *                        the last three heartbeats share the rate limits

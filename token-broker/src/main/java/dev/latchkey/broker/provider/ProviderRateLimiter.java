@@ -120,7 +120,7 @@ public final class ProviderRateLimiter {
      * <p>A catalog limit is what the provider enforces, counted by arrival. This limiter counts admissions, and the
      * HTTP client, the network and the provider's own front end bunch calls up on the way (on a loaded machine a
      * node admitting 190 per second was seen arriving as 214 in one second), so admitting the provider's exact
-     * number would earn 429s. Overrides are taken as given: they are already the number an operator chose per node.
+     * number would earn 429s. Overrides are taken as given: they are already the number an operator chose.
      *
      * @param overridesPerSecond provider id → requests per second from configuration; may be empty
      * @param headroom           the share of each catalog limit left unused, from 0 to 0.5; at least one request

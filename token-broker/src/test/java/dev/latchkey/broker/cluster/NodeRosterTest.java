@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,16 +97,27 @@ class NodeRosterTest {
     }
 
     @Test
-    void whenARosterStartsThenItHasCountedBeforeStartReturnsAndWhenItStopsItsRowIsGone() {
-        List<Integer> counts = new ArrayList<>();
+    void whenARosterStartsThenItTakesTheSmallestShareUntilItsPeersHaveCountedItAndWhenItStopsItsRowIsGone()
+            throws InterruptedException {
         roster("node-1", new ArrayList<>()).beat();
-        NodeRoster roster = roster("node-2", counts);
+        List<Integer> counts = new CopyOnWriteArrayList<>();
+        Duration heartbeat = Duration.ofMillis(200);
+        NodeRoster roster = new NodeRoster(db.newNode(2).dsl(), "node-2", heartbeat, Duration.ofMillis(700),
+                counts::add);
 
+        long started = System.nanoTime();
         roster.start();
         try {
             assertThat(roster.isRunning()).isTrue();
-            assertThat(counts).containsExactly(2);
-            assertThat(rows()).isEqualTo(2);
+            assertThat(rows()).as("its row is written before start returns").isEqualTo(2);
+            assertThat(counts).containsExactly(NodeRoster.JOINING);
+            while (counts.size() < 2 && System.nanoTime() - started < 5_000_000_000L) {
+                Thread.sleep(5);
+            }
+            long firstRealCount = System.nanoTime() - started;
+            assertThat(counts).startsWith(NodeRoster.JOINING, 2);
+            assertThat(firstRealCount).as("its peers beat within a heartbeat; it waits one and a half")
+                    .isGreaterThanOrEqualTo(heartbeat.toNanos() * 3 / 2);
         } finally {
             roster.stop();
         }
