@@ -139,20 +139,24 @@ LK_DATA_DIR=""
 NODE2_PID=""
 PROVIDER_PID=""
 
+# Stops a Latchkey JVM started by spawn_latchkey (it leads its own session): TERM, then KILL after 15 s.
+stop_jvm() { # <pid> <label>
+  local i
+  kill -0 "$1" 2>/dev/null || return 0
+  log "stopping $2 (pid $1)"
+  # The JVM alone first: it stops its embedded PostgreSQL itself (a TERM to the whole session would stop the
+  # database under the JVM's shutdown hooks, which then wait 30 s for a connection).
+  kill -TERM "$1" 2>/dev/null || true
+  for ((i = 0; i < 30; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$1" 2>/dev/null; then
+    log "$2 still running after 15s, killing"
+    kill -KILL -- "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null || true
+  fi
+}
+
 stop_latchkey() {
   [[ -n "$LK_PID" ]] || return 0
-  local i
-  if kill -0 "$LK_PID" 2>/dev/null; then
-    log "stopping Latchkey (pid $LK_PID)"
-    # The JVM alone first: it stops its embedded PostgreSQL itself (a TERM to the whole session would stop the
-    # database under the JVM's shutdown hooks, which then wait 30 s for a connection).
-    kill -TERM "$LK_PID" 2>/dev/null || true
-    for ((i = 0; i < 30; i++)); do kill -0 "$LK_PID" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$LK_PID" 2>/dev/null; then
-      log "Latchkey still running after 15s, killing"
-      kill -KILL -- "-$LK_PID" 2>/dev/null || kill -KILL "$LK_PID" 2>/dev/null || true
-    fi
-  fi
+  stop_jvm "$LK_PID" Latchkey
   stop_leftover_postgres "$LK_DATA_DIR"
   LK_PID=""
 }
@@ -160,11 +164,7 @@ stop_latchkey() {
 # The storm's second node, before the first: it uses the first node's PostgreSQL.
 stop_node2() {
   [[ -n "$NODE2_PID" ]] || return 0
-  local i
-  log "stopping the second Latchkey node (pid $NODE2_PID)"
-  kill -TERM "$NODE2_PID" 2>/dev/null || true
-  for ((i = 0; i < 30; i++)); do kill -0 "$NODE2_PID" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL -- "-$NODE2_PID" 2>/dev/null || true
+  stop_jvm "$NODE2_PID" "the second Latchkey node"
   NODE2_PID=""
 }
 
@@ -257,22 +257,28 @@ start_latchkey() {
   spawn_latchkey "$logfile" "$ADMIN_CLIENT_ID" "$ADMIN_CLIENT_SECRET" \
     "--latchkey.broker.catalog-dir=$WORK/catalog" "$@" $LATCHKEY_ARGS
   log "$label: java $LATCHKEY_JAVA_OPTS -jar latchkey.jar --latchkey.broker.catalog-dir=… $* $LATCHKEY_ARGS (pid $LK_PID, log $logfile)"
+  await_ready "$LK_PID" "$READY_URL" "$logfile" "$label: Latchkey" || { stop_latchkey; return 1; }
+}
+
+# Waits until the JVM <pid> answers 200 on <readiness URL> and is still alive a second later (a readiness answer
+# from some other server on its port must not count); fails, with the log's tail, when it exits or START_TIMEOUT
+# passes first.
+await_ready() { # <pid> <readiness URL> <log file> <label>
   local waited=0 status=""
   while :; do
-    if ! kill -0 "$LK_PID" 2>/dev/null; then
-      log "Latchkey exited during startup; last log lines:"; tail -n 60 "$logfile" >&2 || true
-      LK_PID=""; return 1
+    if ! kill -0 "$1" 2>/dev/null; then
+      log "$4 exited during startup; last log lines:"; tail -n 60 "$3" >&2 || true
+      return 1
     fi
-    status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$READY_URL" || true)"
-    # Ready, and still alive: a readiness answer from some other server on our port must not count.
-    [[ "$status" == 200 ]] && sleep 1 && kill -0 "$LK_PID" 2>/dev/null && break
+    status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$2" || true)"
+    [[ "$status" == 200 ]] && sleep 1 && kill -0 "$1" 2>/dev/null && break
     if (( waited >= START_TIMEOUT )); then
-      log "Latchkey not ready after ${START_TIMEOUT}s (readiness HTTP $status)"; tail -n 60 "$logfile" >&2 || true
-      stop_latchkey; return 1
+      log "$4 not ready after ${START_TIMEOUT}s (readiness HTTP $status)"; tail -n 60 "$3" >&2 || true
+      return 1
     fi
     sleep 2; waited=$((waited + 2))
   done
-  log "$label: Latchkey ready after ~${waited}s"
+  log "$4 ready after ~${waited}s"
 }
 
 # A second node on the first one's database (its embedded PostgreSQL, over TCP) and keyring, with ports two above
@@ -290,15 +296,7 @@ start_node2() { # [Spring arguments...]
   NODE2_PID=$LK_PID
   LATCHKEY_PORT=${node1[0]} LATCHKEY_MGMT_PORT=${node1[1]} LK_DATA_DIR=${node1[2]} LK_PID=${node1[3]}
   log "second node: pid $NODE2_PID, port $((LATCHKEY_PORT + 2)), database $db, log $logfile"
-  local waited=0
-  until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$ready" || true)" == 200 ]]; do
-    if ! kill -0 "$NODE2_PID" 2>/dev/null || (( waited >= START_TIMEOUT )); then
-      log "the second node did not start; last log lines:"; tail -n 60 "$logfile" >&2 || true
-      return 1
-    fi
-    sleep 2; waited=$((waited + 2))
-  done
-  log "second node ready after ~${waited}s"
+  await_ready "$NODE2_PID" "$ready" "$logfile" "the second node"
 }
 
 write_catalog() { # <storm provider port or empty>
